@@ -1,0 +1,49 @@
+package com.lingxi.common.test;
+
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.test.context.ContextConfigurationAttributes;
+import org.springframework.test.context.ContextCustomizer;
+import org.springframework.test.context.ContextCustomizerFactory;
+import org.springframework.test.context.MergedContextConfiguration;
+
+/**
+ * Wires {@link IntegrationTest} classes to {@link TestInfrastructure}. The customizer is
+ * equal only for the same test class, so each class gets its own context and database.
+ */
+final class InfrastructureContextCustomizerFactory implements ContextCustomizerFactory {
+
+	@Override
+	public ContextCustomizer createContextCustomizer(Class<?> testClass,
+			List<ContextConfigurationAttributes> configAttributes) {
+		if (!MergedAnnotations.from(testClass, SearchStrategy.TYPE_HIERARCHY).isPresent(IntegrationTest.class)) {
+			return null;
+		}
+		return new Customizer(testClass);
+	}
+
+	private record Customizer(Class<?> testClass) implements ContextCustomizer {
+
+		@Override
+		public void customizeContext(ConfigurableApplicationContext context, MergedContextConfiguration config) {
+			TestInfrastructure.Postgres postgres = TestInfrastructure.postgres();
+			TestInfrastructure.Redis redis = TestInfrastructure.redis();
+			String database = TestInfrastructure.createDatabase(this.testClass.getSimpleName());
+			Map<String, Object> properties = Map.of("lingxi.database.host", postgres.host(), "lingxi.database.port",
+					postgres.port(), "lingxi.database.name", database, "lingxi.database.username", postgres.user(),
+					"lingxi.database.password", postgres.password(), "spring.data.redis.host", redis.host(),
+					"spring.data.redis.port", redis.port(), "lingxi.redis.namespace",
+					TestInfrastructure.newRedisNamespace(this.testClass.getSimpleName()));
+			context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new MapPropertySource("lingxiTestInfrastructure", properties));
+		}
+
+	}
+
+}
