@@ -277,9 +277,16 @@ final class StreamConsumer<T> {
 		String error = describe(ex);
 		log.warn("Handling event {} ({}) for {} failed, will retry: {}", event.id(), this.topic, this.group, error);
 		String errors = this.streams.errors(this.topic, this.group);
+		// Claiming the entry to ourselves (JUSTID: the delivery count stays) restarts its
+		// idle
+		// clock, so the retry backoff counts from this failure rather than from the
+		// delivery.
 		return this.redis.commands()
-			.flatMap((redis) -> redis.hset(errors, id, error).then(redis.expire(errors, Duration.ofDays(7))))
-			.then()
+			.flatMap((redis) -> redis.hset(errors, id, error)
+				.then(redis.expire(errors, Duration.ofDays(7)))
+				.thenMany(redis.xclaim(this.stream, Consumer.from(this.group, this.consumer),
+						XClaimArgs.Builder.justid().minIdleTime(0), id))
+				.then())
 			.onErrorResume((redisDown) -> Mono.empty());
 	}
 

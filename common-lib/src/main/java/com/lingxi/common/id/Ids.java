@@ -54,6 +54,14 @@ public final class Ids {
 		return SECURE.nextInt(bound);
 	}
 
+	/**
+	 * The shared strong generator, for libraries that take a {@link SecureRandom}
+	 * (signers, password hashers) so they never read the entropy device on an event loop.
+	 */
+	public static SecureRandom secureRandom() {
+		return SECURE;
+	}
+
 	/** A fast, non-cryptographic random long (jitter, sampling). */
 	public static long fastRandom() {
 		return ThreadLocalRandom.current().nextLong();

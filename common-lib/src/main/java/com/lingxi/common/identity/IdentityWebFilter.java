@@ -1,7 +1,6 @@
 package com.lingxi.common.identity;
 
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -9,14 +8,11 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
-import org.springframework.web.util.pattern.PathPattern;
-import org.springframework.web.util.pattern.PathPatternParser;
 
 import com.lingxi.common.problem.ProblemException;
 
@@ -35,14 +31,13 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 	 */
 	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
 
-	private final List<PathPattern> protectedPaths;
+	private final PathRules protectedPaths;
 
-	private final List<MethodPattern> publicPaths;
+	private final PathRules publicPaths;
 
 	public IdentityWebFilter(IdentityProperties properties) {
-		PathPatternParser parser = PathPatternParser.defaultInstance;
-		this.protectedPaths = properties.protectedPaths().stream().map(parser::parse).toList();
-		this.publicPaths = properties.publicPaths().stream().map((p) -> MethodPattern.parse(parser, p)).toList();
+		this.protectedPaths = PathRules.of(properties.protectedPaths());
+		this.publicPaths = PathRules.of(properties.publicPaths());
 	}
 
 	@Override
@@ -72,10 +67,8 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 
 	private boolean requiresCaller(ServerHttpRequest request) {
 		PathContainer path = request.getPath().pathWithinApplication();
-		if (this.protectedPaths.stream().noneMatch((p) -> p.matches(path))) {
-			return false;
-		}
-		return this.publicPaths.stream().noneMatch((p) -> p.matches(request.getMethod(), path));
+		return this.protectedPaths.matches(request.getMethod(), path)
+				&& !this.publicPaths.matches(request.getMethod(), path);
 	}
 
 	private static Optional<CurrentUser> user(HttpHeaders headers) {
@@ -103,24 +96,6 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 	/** The request context of an exchange that passed this filter. */
 	public static Optional<RequestContext> contextOf(ServerWebExchange exchange) {
 		return Optional.ofNullable(exchange.getAttribute(ATTRIBUTE));
-	}
-
-	private record MethodPattern(HttpMethod method, PathPattern pattern) {
-
-		static MethodPattern parse(PathPatternParser parser, String spec) {
-			String trimmed = spec.trim();
-			int space = trimmed.indexOf(' ');
-			if (space > 0) {
-				return new MethodPattern(HttpMethod.valueOf(trimmed.substring(0, space).toUpperCase()),
-						parser.parse(trimmed.substring(space + 1).trim()));
-			}
-			return new MethodPattern(null, parser.parse(trimmed));
-		}
-
-		boolean matches(HttpMethod requestMethod, PathContainer path) {
-			return (this.method == null || this.method.equals(requestMethod)) && this.pattern.matches(path);
-		}
-
 	}
 
 }

@@ -1,21 +1,26 @@
 package com.lingxi.common.observability;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
 
+import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.env.PropertiesPropertySourceLoader;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ClassPathResource;
 
 /**
  * Adds {@code lingxi-defaults.properties} (platform-wide defaults: actuator exposure,
- * local service addresses, Nacos off, structured logs) as the property source of lowest
- * precedence, so each service's own {@code application.yml}, profiles and environment
- * override it.
+ * local service addresses, Nacos off, structured logs) as Spring Boot's default
+ * properties: the source of lowest precedence, so each service's own
+ * {@code application.yml}, profiles and environment override it. It runs before config
+ * files are read, so other early processors (Spring Cloud's import checks) already see
+ * the defaults.
  */
 public final class LingxiDefaultsEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
@@ -23,20 +28,21 @@ public final class LingxiDefaultsEnvironmentPostProcessor implements Environment
 
 	@Override
 	public int getOrder() {
-		return Ordered.LOWEST_PRECEDENCE;
+		return Ordered.HIGHEST_PRECEDENCE;
 	}
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		try {
-			for (PropertySource<?> source : new PropertiesPropertySourceLoader().load("lingxiDefaults",
-					new ClassPathResource(RESOURCE))) {
-				environment.getPropertySources().addLast(source);
-			}
+		Properties properties = new Properties();
+		try (InputStream in = new ClassPathResource(RESOURCE, getClass().getClassLoader()).getInputStream()) {
+			properties.load(in);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot read " + RESOURCE, ex);
 		}
+		Map<String, Object> defaults = new LinkedHashMap<>();
+		properties.forEach((key, value) -> defaults.put((String) key, value));
+		DefaultPropertiesPropertySource.addOrMerge(defaults, environment.getPropertySources());
 	}
 
 }

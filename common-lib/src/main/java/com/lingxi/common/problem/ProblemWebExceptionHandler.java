@@ -1,10 +1,12 @@
 package com.lingxi.common.problem;
 
+import java.net.ConnectException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.validation.ConstraintViolationException;
 import org.slf4j.Logger;
@@ -45,6 +47,12 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 	public static final int ORDER = -2;
 
 	private static final Logger log = LoggerFactory.getLogger(ProblemWebExceptionHandler.class);
+
+	private static final Set<String> UNAVAILABLE = Set.of("io.lettuce.core.RedisConnectionException",
+			"io.lettuce.core.RedisCommandTimeoutException",
+			"io.r2dbc.postgresql.PostgresqlConnectionFactory$PostgresConnectionException",
+			"org.springframework.dao.QueryTimeoutException",
+			"org.springframework.dao.TransientDataAccessResourceException");
 
 	private final JsonMapper json;
 
@@ -119,6 +127,16 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 				log.warn("Request {} failed with {}: {}", RequestIds.of(exchange), status.value(), ex.getMessage());
 			}
 			return new Problem(status, body, error.getHeaders());
+		}
+		if (dependencyUnavailable(ex)) {
+			log.warn("Request {} failed, a dependency is unavailable: {}", RequestIds.of(exchange), ex.toString());
+			ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+					"A service this request needs is unavailable. Try again shortly.");
+			body.setType(ProblemTypes.SERVICE_UNAVAILABLE);
+			body.setTitle("Service unavailable");
+			HttpHeaders headers = new HttpHeaders();
+			headers.set(HttpHeaders.RETRY_AFTER, "5");
+			return new Problem(HttpStatus.SERVICE_UNAVAILABLE, body, headers);
 		}
 		log.error("Unexpected error on {} {} (request {})", exchange.getRequest().getMethod(),
 				exchange.getRequest().getPath().value(), RequestIds.of(exchange), ex);
@@ -213,6 +231,22 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 	private static String defaultTitle(int status) {
 		HttpStatus known = HttpStatus.resolve(status);
 		return (known != null) ? known.getReasonPhrase() : "Error";
+	}
+
+	/**
+	 * Whether the error is a database or Redis that cannot be reached (matched by class
+	 * name, so that services without those clients do not need them on the class path).
+	 */
+	private static boolean dependencyUnavailable(Throwable ex) {
+		for (Throwable t = ex; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			String name = t.getClass().getName();
+			if (UNAVAILABLE.contains(name) || t instanceof ConnectException
+					|| name.startsWith("io.r2dbc.spi.R2dbcTransientResourceException")
+					|| name.startsWith("org.springframework.dao.DataAccessResourceFailureException")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static boolean hasCause(Throwable ex, Class<? extends Throwable> type) {

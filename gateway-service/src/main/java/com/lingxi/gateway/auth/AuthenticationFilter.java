@@ -1,0 +1,138 @@
+package com.lingxi.gateway.auth;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.cors.reactive.CorsUtils;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+import com.lingxi.common.identity.DeniedTokens;
+import com.lingxi.common.identity.IdentityHeaders;
+import com.lingxi.common.identity.PathRules;
+import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.redis.LingxiRedis;
+import com.lingxi.gateway.GatewayProperties;
+import com.lingxi.gateway.edge.BodySizeLimitFilter;
+import com.lingxi.gateway.edge.EdgeFilter;
+
+/**
+ * Authenticates callers by their {@code Authorization: Bearer} access token and tells the
+ * services who they are ({@code X-User-Id}, {@code X-User-Plan}). Protected paths without
+ * a valid token get a 401 problem; public paths serve anonymous callers (and identified
+ * ones, when a valid token comes along). Tokens denied at logout are refused while Redis
+ * can be asked; if it cannot, the token is accepted (it expires within minutes) and the
+ * failure is counted.
+ */
+public final class AuthenticationFilter implements WebFilter, Ordered {
+
+	public static final int ORDER = BodySizeLimitFilter.ORDER + 10;
+
+	/** Exchange attribute holding the verified {@link AccessTokenVerifier.Caller}. */
+	public static final String CALLER = AuthenticationFilter.class.getName() + ".caller";
+
+	private static final Logger log = LoggerFactory.getLogger(AuthenticationFilter.class);
+
+	private final AccessTokenVerifier verifier;
+
+	private final LingxiRedis redis;
+
+	private final PathRules protectedPaths;
+
+	private final PathRules publicPaths;
+
+	private final Counter denylistUnavailable;
+
+	public AuthenticationFilter(AccessTokenVerifier verifier, LingxiRedis redis, GatewayProperties properties,
+			MeterRegistry meters) {
+		this.verifier = verifier;
+		this.redis = redis;
+		this.protectedPaths = PathRules.of(properties.protectedPaths());
+		this.publicPaths = PathRules.of(properties.publicPaths());
+		this.denylistUnavailable = Counter.builder("lingxi.gateway.redis.unavailable")
+			.tag("check", "denied-tokens")
+			.description("Requests let through without checking logged-out tokens because Redis failed")
+			.register(meters);
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		ServerHttpRequest request = exchange.getRequest();
+		if (CorsUtils.isPreFlightRequest(request)) {
+			return chain.filter(exchange);
+		}
+		boolean needsCaller = needsCaller(request);
+		String token = bearer(request.getHeaders());
+		if (token == null) {
+			return needsCaller ? Mono.error(unauthorized("Sign in: this endpoint needs an access token."))
+					: chain.filter(exchange);
+		}
+		return this.verifier.verify(token)
+			.flatMap((caller) -> denied(caller).flatMap((isDenied) -> isDenied
+					? Mono.<AccessTokenVerifier.Caller>error(
+							new AccessTokenVerifier.InvalidTokenException("The access token was signed out."))
+					: Mono.just(caller)))
+			.map((caller) -> identify(exchange, caller))
+			.onErrorResume(AccessTokenVerifier.InvalidTokenException.class,
+					(ex) -> needsCaller ? Mono.error(unauthorized(ex.getMessage())) : Mono.just(exchange))
+			.flatMap(chain::filter);
+	}
+
+	private ServerWebExchange identify(ServerWebExchange exchange, AccessTokenVerifier.Caller caller) {
+		exchange.getAttributes().put(CALLER, caller);
+		exchange.getAttributes().put(EdgeFilter.USER_ID, caller.userId().toString());
+		ServerHttpRequest request = exchange.getRequest().mutate().headers((headers) -> {
+			headers.set(IdentityHeaders.USER_ID, caller.userId().toString());
+			headers.set(IdentityHeaders.USER_PLAN, caller.plan());
+		}).build();
+		return exchange.mutate().request(request).build();
+	}
+
+	private Mono<Boolean> denied(AccessTokenVerifier.Caller caller) {
+		return this.redis.commands()
+			.flatMap((redis) -> redis.exists(DeniedTokens.key(this.redis, caller.jti())))
+			.map((count) -> count > 0)
+			.onErrorResume((ex) -> {
+				this.denylistUnavailable.increment();
+				log.warn("Cannot check signed-out tokens, accepting the token: {}", ex.toString());
+				return Mono.just(false);
+			});
+	}
+
+	private boolean needsCaller(ServerHttpRequest request) {
+		PathContainer path = request.getPath().pathWithinApplication();
+		return this.protectedPaths.matches(request.getMethod(), path)
+				&& !this.publicPaths.matches(request.getMethod(), path);
+	}
+
+	private static String bearer(HttpHeaders headers) {
+		String value = headers.getFirst(HttpHeaders.AUTHORIZATION);
+		if (value == null || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+			return null;
+		}
+		String token = value.substring(7).trim();
+		return token.isEmpty() ? null : token;
+	}
+
+	private static ProblemException unauthorized(String detail) {
+		ProblemException problem = ProblemException.unauthorized(detail);
+		problem.getHeaders()
+			.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"lingxi\", error=\"invalid_token\", error_description=\""
+					+ detail.replace('"', '\'') + "\"");
+		return problem;
+	}
+
+}

@@ -1,0 +1,41 @@
+package com.lingxi.gateway.routing;
+
+import java.util.concurrent.TimeoutException;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+
+import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.problem.ProblemTypes;
+
+/**
+ * Where a route's circuit breaker sends requests it cannot serve: a 503 problem naming
+ * the service (or 504 when the service was too slow), with {@code Retry-After}.
+ */
+@RestController
+class FallbackController {
+
+	@RequestMapping("/fallback/{service}")
+	Mono<Void> fallback(@PathVariable String service, ServerWebExchange exchange) {
+		Throwable cause = exchange.getAttribute(ServerWebExchangeUtils.CIRCUITBREAKER_EXECUTION_EXCEPTION_ATTR);
+		if (cause instanceof TimeoutException) {
+			return Mono.error(
+					ProblemException
+						.of(HttpStatus.GATEWAY_TIMEOUT, ProblemTypes.GATEWAY_TIMEOUT, "Service too slow",
+								service + " did not answer in time. Try again.")
+						.with("service", service));
+		}
+		return Mono.error(ProblemException
+			.of(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.SERVICE_UNAVAILABLE, "Service unavailable",
+					service + " is not available right now. Try again shortly.")
+			.with("service", service)
+			.retryAfter(java.time.Duration.ofSeconds(5)));
+	}
+
+}

@@ -1,0 +1,45 @@
+package com.lingxi.user.sms;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Verification codes by SMS.
+ *
+ * @param provider {@code log} (local: the code goes to the log and the dev inbox
+ * {@code GET /api/dev/sms/{phone}}) or {@code aliyun} (Alibaba Cloud SMS)
+ * @param codePepper secret mixed into the stored hash of each code; set it in every
+ * environment ({@code LINGXI_SMS_CODE_PEPPER})
+ * @param codeTtl how long a code stays valid
+ * @param maxAttempts wrong guesses after which a code is void
+ * @param resendInterval minimum time between two codes to one phone
+ * @param dailyLimit codes per phone per day
+ * @param ipHourlyLimit codes requested from one client address per hour
+ * @param aliyun Alibaba Cloud settings, used when {@code provider=aliyun}
+ */
+@ConfigurationProperties(prefix = "lingxi.sms")
+public record SmsProperties(@DefaultValue("log") String provider, String codePepper,
+		@DefaultValue("5m") Duration codeTtl, @DefaultValue("5") int maxAttempts,
+		@DefaultValue("60s") Duration resendInterval, @DefaultValue("10") int dailyLimit,
+		@DefaultValue("30") int ipHourlyLimit, @DefaultValue Aliyun aliyun) {
+
+	/**
+	 * Alibaba Cloud SMS ({@code SendSms}, API version 2017-05-25).
+	 *
+	 * @param endpoint API endpoint
+	 * @param regionId region
+	 * @param accessKeyId AccessKey id
+	 * @param accessKeySecret AccessKey secret
+	 * @param signName approved signature name (the 【...】 part)
+	 * @param templateCode approved template with a {@code ${code}} variable
+	 * @param timeout request timeout
+	 */
+	public record Aliyun(@DefaultValue("https://dysmsapi.aliyuncs.com") String endpoint,
+			@DefaultValue("cn-hangzhou") String regionId, String accessKeyId, String accessKeySecret, String signName,
+			String templateCode, @DefaultValue("5s") Duration timeout) {
+
+	}
+
+}
