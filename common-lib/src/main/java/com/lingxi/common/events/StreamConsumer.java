@@ -105,6 +105,8 @@ final class StreamConsumer<T> {
 
 	private final Timer handling;
 
+	private final Counter reconnects;
+
 	StreamConsumer(EventHandler<T> handler, String group, String consumer, LingxiRedis redis, EventStreams streams,
 			DatabaseClient db, TransactionalOperator tx, JsonMapper json, EventsProperties.Consumer properties,
 			MeterRegistry meters) {
@@ -126,6 +128,10 @@ final class StreamConsumer<T> {
 		this.deadLettered = outcome(meters, tags, "dead_lettered");
 		this.handling = Timer.builder("lingxi.events.handling")
 			.description("Time spent in event handlers")
+			.tags(tags)
+			.register(meters);
+		this.reconnects = Counter.builder("lingxi.events.consumer.reconnects")
+			.description("Times the consumer lost its Redis connection and reconnected")
 			.tags(tags)
 			.register(meters);
 		Gauge.builder("lingxi.events.consumer.lag", this.lag, AtomicLong::get)
@@ -160,6 +166,7 @@ final class StreamConsumer<T> {
 					(connection) -> Mono.fromCompletionStage(connection.closeAsync()))
 			.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(500))
 				.maxBackoff(Duration.ofSeconds(15))
+				.doBeforeRetry((signal) -> this.reconnects.increment())
 				.doBeforeRetry((signal) -> log.warn("Consumer {} of {} lost Redis, reconnecting: {}", this.group,
 						this.topic, signal.failure().toString())))
 			.subscribe();
@@ -179,7 +186,6 @@ final class StreamConsumer<T> {
 
 	@SuppressWarnings("unchecked") // Lettuce's xreadgroup takes generic varargs
 	private Flux<Void> consume(StatefulRedisConnection<String, String> connection) {
-		connection.setTimeout(this.properties.block().plusSeconds(10));
 		Consumer<String> me = Consumer.from(this.group, this.consumer);
 		XReadArgs args = XReadArgs.Builder.block(this.properties.block()).count(this.properties.batchSize());
 		Flux<Void> recovered = ownPending(connection, me, "0").expand((batch) -> batch.isEmpty() ? Mono.empty()

@@ -1,6 +1,8 @@
 package com.lingxi.common.redis;
 
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -11,6 +13,8 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import reactor.core.publisher.Mono;
 
@@ -36,13 +40,23 @@ public final class LingxiRedis implements DisposableBean {
 
 	private final AtomicReference<Mono<StatefulRedisConnection<String, String>>> shared = new AtomicReference<>();
 
-	public LingxiRedis(RedisURI uri, String namespace, Duration commandTimeout) {
+	/**
+	 * @param uri the server
+	 * @param namespace key prefix
+	 * @param commandTimeout time limit of an ordinary command
+	 * @param blockingCommandTimeout time limit of a blocking read
+	 * ({@code XREADGROUP ... BLOCK}, {@code BLPOP}, ...), which must outlast the block it
+	 * asks for
+	 */
+	public LingxiRedis(RedisURI uri, String namespace, Duration commandTimeout, Duration blockingCommandTimeout) {
 		this.client = RedisClient.create();
 		this.uri = uri;
 		this.client.setOptions(ClientOptions.builder()
 			.autoReconnect(true)
 			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-			.timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+			.timeoutOptions(TimeoutOptions.builder()
+				.timeoutSource(new CommandTimeouts(commandTimeout, blockingCommandTimeout))
+				.build())
 			.build());
 		this.namespace = namespace;
 	}
@@ -87,6 +101,38 @@ public final class LingxiRedis implements DisposableBean {
 		}
 		// A failed first connection is not cached: the next caller tries again.
 		return connecting.doOnError((ex) -> this.shared.compareAndSet(connecting, null));
+	}
+
+	/**
+	 * Blocking reads wait for data by design; every other command gets the ordinary
+	 * limit.
+	 */
+	private static final class CommandTimeouts extends TimeoutOptions.TimeoutSource {
+
+		private static final Set<CommandType> BLOCKING = EnumSet.of(CommandType.XREAD, CommandType.XREADGROUP,
+				CommandType.BLPOP, CommandType.BRPOP, CommandType.BLMOVE, CommandType.BRPOPLPUSH, CommandType.BZPOPMIN,
+				CommandType.BZPOPMAX, CommandType.BLMPOP, CommandType.BZMPOP);
+
+		private final long commandMillis;
+
+		private final long blockingMillis;
+
+		CommandTimeouts(Duration command, Duration blocking) {
+			this.commandMillis = command.toMillis();
+			this.blockingMillis = blocking.toMillis();
+		}
+
+		@Override
+		public long getTimeout(RedisCommand<?, ?, ?> command) {
+			return (command.getType() instanceof CommandType type && BLOCKING.contains(type)) ? this.blockingMillis
+					: this.commandMillis;
+		}
+
+		@Override
+		public TimeUnit getTimeUnit() {
+			return TimeUnit.MILLISECONDS;
+		}
+
 	}
 
 	@Override

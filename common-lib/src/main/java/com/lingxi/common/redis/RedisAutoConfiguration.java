@@ -38,7 +38,8 @@ public final class RedisAutoConfiguration {
 				uri.withPassword(details.getPassword().toCharArray());
 			}
 		}
-		return new LingxiRedis(uri.build(), properties.namespace(), properties.commandTimeout());
+		return new LingxiRedis(uri.build(), properties.namespace(), properties.commandTimeout(),
+				properties.blockingCommandTimeout());
 	}
 
 }

@@ -259,6 +259,24 @@ class EventsAutoConfigurationTests {
 	}
 
 	@Test
+	void blockingReadsOutlastTheCommandTimeout() {
+		RecordingHandler handler = new RecordingHandler();
+		runner(infrastructure("blocking"), "c1")
+			.withPropertyValues("lingxi.redis.command-timeout=300ms", "lingxi.events.consumer.block=1s")
+			.withBean(RecordingHandler.class, () -> handler)
+			.run((context) -> {
+				// Idle, the consumer sits in 1 s blocking reads: longer than the 300 ms
+				// command timeout.
+				Thread.sleep(3000);
+				publish(context, "after-quiet");
+				await().atMost(WAIT).until(() -> handler.completed.get() == 1);
+				assertThat(
+						context.getBean(MeterRegistry.class).get("lingxi.events.consumer.reconnects").counter().count())
+					.isZero();
+			});
+	}
+
+	@Test
 	void notificationsReachCurrentSubscribersOnly() {
 		runner(infrastructure("notify"), "c1").run((context) -> {
 			Notifications notifications = context.getBean(Notifications.class);

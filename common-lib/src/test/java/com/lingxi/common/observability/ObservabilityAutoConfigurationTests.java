@@ -9,6 +9,7 @@ import reactor.core.scheduler.Schedulers;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.reactor.autoconfigure.ReactorAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -45,8 +46,9 @@ class ObservabilityAutoConfigurationTests {
 	@Test
 	void requestIdIsInTheLoggingContextOnEveryThreadOfTheRequest() {
 		ReactiveWebTestApp.runner()
-			.withConfiguration(AutoConfigurations.of(ProblemAutoConfiguration.class, IdentityAutoConfiguration.class,
-					ObservabilityAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(ReactorAutoConfiguration.class, ProblemAutoConfiguration.class,
+					IdentityAutoConfiguration.class, ObservabilityAutoConfiguration.class))
+			.withPropertyValues("spring.reactor.context-propagation=auto")
 			.withUserConfiguration(Endpoints.class)
 			.run((context) -> ReactiveWebTestApp.client(context)
 				.get()
