@@ -7,13 +7,13 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import com.lingxi.common.redis.LingxiRedis;
+import com.lingxi.gateway.admission.Admission;
+import com.lingxi.gateway.admission.AdmissionFilter;
 import com.lingxi.gateway.auth.AccessTokenVerifier;
 import com.lingxi.gateway.auth.AuthenticationFilter;
 import com.lingxi.gateway.auth.JwksCache;
 import com.lingxi.gateway.edge.BodySizeLimitFilter;
 import com.lingxi.gateway.edge.EdgeFilter;
-import com.lingxi.gateway.ratelimit.RateLimitFilter;
-import com.lingxi.gateway.ratelimit.RateLimiter;
 
 /** The gateway's web filters, in the order a request meets them. */
 @Configuration(proxyBeanMethods = false)
@@ -35,14 +35,14 @@ class GatewayConfiguration {
 	}
 
 	@Bean
-	AuthenticationFilter authenticationFilter(JwksCache keys, LingxiRedis redis, GatewayProperties properties,
-			MeterRegistry meters) {
-		return new AuthenticationFilter(new AccessTokenVerifier(keys, properties.jwt()), redis, properties, meters);
+	AuthenticationFilter authenticationFilter(JwksCache keys, GatewayProperties properties) {
+		return new AuthenticationFilter(new AccessTokenVerifier(keys, properties.jwt()), properties);
 	}
 
 	@Bean
-	RateLimitFilter rateLimitFilter(LingxiRedis redis, GatewayProperties properties, MeterRegistry meters) {
-		return new RateLimitFilter(new RateLimiter(redis), properties.rateLimit(), meters);
+	AdmissionFilter admissionFilter(LingxiRedis redis, GatewayProperties properties,
+			AuthenticationFilter authentication, MeterRegistry meters) {
+		return new AdmissionFilter(new Admission(redis), properties.rateLimit(), authentication, meters);
 	}
 
 }

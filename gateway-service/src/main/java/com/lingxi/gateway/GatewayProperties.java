@@ -44,11 +44,13 @@ public record GatewayProperties(@DefaultValue Jwt jwt, @DefaultValue("/api/**") 
 	 * @param minRefreshInterval at most one extra fetch per this interval for tokens with
 	 * an unknown key id
 	 * @param clockSkew tolerance for {@code exp} and {@code nbf}
+	 * @param verifiedTokenCacheSize how many verified tokens are remembered (until they
+	 * expire)
 	 */
 	public record Jwt(@DefaultValue("http://user-service/.well-known/jwks.json") String jwksUri,
 			@DefaultValue("https://lingxi.cloud") String issuer, @DefaultValue("lingxi-api") String audience,
 			@DefaultValue("5m") Duration cacheTtl, @DefaultValue("10s") Duration minRefreshInterval,
-			@DefaultValue("30s") Duration clockSkew) {
+			@DefaultValue("30s") Duration clockSkew, @DefaultValue("100000") long verifiedTokenCacheSize) {
 
 	}
 

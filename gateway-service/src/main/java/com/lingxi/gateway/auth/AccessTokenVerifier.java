@@ -1,10 +1,14 @@
 package com.lingxi.gateway.auth;
 
 import java.text.ParseException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.UUID;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -30,13 +34,34 @@ public final class AccessTokenVerifier {
 
 	private final GatewayProperties.Jwt properties;
 
+	/**
+	 * Tokens already verified, until they expire. A client sends the same token for its
+	 * whole life, and an ES256 verification costs far more CPU than everything else the
+	 * gateway does for a request; the cache is keyed by the exact token, so nothing
+	 * unverified can hit it.
+	 */
+	private final Cache<String, Caller> verified;
+
 	public AccessTokenVerifier(JwksCache keys, GatewayProperties.Jwt properties) {
 		this.keys = keys;
 		this.properties = properties;
+		this.verified = Caffeine.newBuilder()
+			.maximumSize(properties.verifiedTokenCacheSize())
+			.expireAfter(Expiry.<String, Caller>creating((token, caller) -> Duration.between(Instant.now(),
+					caller.expiresAt().plus(properties.clockSkew()))))
+			.build();
 	}
 
 	/** The caller a token proves, or a {@link InvalidTokenException} saying why not. */
 	public Mono<Caller> verify(String token) {
+		Caller known = this.verified.getIfPresent(token);
+		if (known != null) {
+			return Mono.just(known);
+		}
+		return verifyUncached(token).doOnNext((caller) -> this.verified.put(token, caller));
+	}
+
+	private Mono<Caller> verifyUncached(String token) {
 		SignedJWT jwt;
 		try {
 			jwt = SignedJWT.parse(token);

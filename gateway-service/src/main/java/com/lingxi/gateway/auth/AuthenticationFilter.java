@@ -1,9 +1,5 @@
 package com.lingxi.gateway.auth;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -15,11 +11,9 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
-import com.lingxi.common.identity.DeniedTokens;
 import com.lingxi.common.identity.IdentityHeaders;
 import com.lingxi.common.identity.PathRules;
 import com.lingxi.common.problem.ProblemException;
-import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.gateway.GatewayProperties;
 import com.lingxi.gateway.edge.BodySizeLimitFilter;
 import com.lingxi.gateway.edge.EdgeFilter;
@@ -39,28 +33,16 @@ public final class AuthenticationFilter implements WebFilter, Ordered {
 	/** Exchange attribute holding the verified {@link AccessTokenVerifier.Caller}. */
 	public static final String CALLER = AuthenticationFilter.class.getName() + ".caller";
 
-	private static final Logger log = LoggerFactory.getLogger(AuthenticationFilter.class);
-
 	private final AccessTokenVerifier verifier;
-
-	private final LingxiRedis redis;
 
 	private final PathRules protectedPaths;
 
 	private final PathRules publicPaths;
 
-	private final Counter denylistUnavailable;
-
-	public AuthenticationFilter(AccessTokenVerifier verifier, LingxiRedis redis, GatewayProperties properties,
-			MeterRegistry meters) {
+	public AuthenticationFilter(AccessTokenVerifier verifier, GatewayProperties properties) {
 		this.verifier = verifier;
-		this.redis = redis;
 		this.protectedPaths = PathRules.of(properties.protectedPaths());
 		this.publicPaths = PathRules.of(properties.publicPaths());
-		this.denylistUnavailable = Counter.builder("lingxi.gateway.redis.unavailable")
-			.tag("check", "denied-tokens")
-			.description("Requests let through without checking logged-out tokens because Redis failed")
-			.register(meters);
 	}
 
 	@Override
@@ -81,10 +63,6 @@ public final class AuthenticationFilter implements WebFilter, Ordered {
 					: chain.filter(exchange);
 		}
 		return this.verifier.verify(token)
-			.flatMap((caller) -> denied(caller).flatMap((isDenied) -> isDenied
-					? Mono.<AccessTokenVerifier.Caller>error(
-							new AccessTokenVerifier.InvalidTokenException("The access token was signed out."))
-					: Mono.just(caller)))
 			.map((caller) -> identify(exchange, caller))
 			.onErrorResume(AccessTokenVerifier.InvalidTokenException.class,
 					(ex) -> needsCaller ? Mono.error(unauthorized(ex.getMessage())) : Mono.just(exchange))
@@ -101,15 +79,21 @@ public final class AuthenticationFilter implements WebFilter, Ordered {
 		return exchange.mutate().request(request).build();
 	}
 
-	private Mono<Boolean> denied(AccessTokenVerifier.Caller caller) {
-		return this.redis.commands()
-			.flatMap((redis) -> redis.exists(DeniedTokens.key(this.redis, caller.jti())))
-			.map((count) -> count > 0)
-			.onErrorResume((ex) -> {
-				this.denylistUnavailable.increment();
-				log.warn("Cannot check signed-out tokens, accepting the token: {}", ex.toString());
-				return Mono.just(false);
-			});
+	/**
+	 * What happens to a request whose token turned out to be signed out: 401 where a
+	 * caller is needed, otherwise it goes on anonymously.
+	 */
+	public Mono<ServerWebExchange> signedOut(ServerWebExchange exchange) {
+		if (needsCaller(exchange.getRequest())) {
+			return Mono.error(unauthorized("The access token was signed out."));
+		}
+		exchange.getAttributes().remove(CALLER);
+		exchange.getAttributes().remove(EdgeFilter.USER_ID);
+		ServerHttpRequest anonymous = exchange.getRequest().mutate().headers((headers) -> {
+			headers.remove(IdentityHeaders.USER_ID);
+			headers.remove(IdentityHeaders.USER_PLAN);
+		}).build();
+		return Mono.just(exchange.mutate().request(anonymous).build());
 	}
 
 	private boolean needsCaller(ServerHttpRequest request) {

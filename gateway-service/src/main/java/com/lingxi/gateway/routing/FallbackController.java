@@ -2,6 +2,9 @@ package com.lingxi.gateway.routing;
 
 import java.util.concurrent.TimeoutException;
 
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
@@ -21,9 +24,17 @@ import com.lingxi.common.problem.ProblemTypes;
 @RestController
 class FallbackController {
 
+	private static final Logger log = LoggerFactory.getLogger(FallbackController.class);
+
 	@RequestMapping("/fallback/{service}")
 	Mono<Void> fallback(@PathVariable String service, ServerWebExchange exchange) {
 		Throwable cause = exchange.getAttribute(ServerWebExchangeUtils.CIRCUITBREAKER_EXECUTION_EXCEPTION_ATTR);
+		if (cause instanceof CallNotPermittedException) {
+			log.debug("{} refused by its open circuit breaker", service);
+		}
+		else {
+			log.warn("{} failed: {}", service, String.valueOf(cause));
+		}
 		if (cause instanceof TimeoutException) {
 			return Mono.error(
 					ProblemException

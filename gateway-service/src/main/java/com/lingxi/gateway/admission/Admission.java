@@ -1,4 +1,4 @@
-package com.lingxi.gateway.ratelimit;
+package com.lingxi.gateway.admission;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,23 +10,29 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import reactor.core.publisher.Mono;
 
+import com.lingxi.common.identity.DeniedTokens;
 import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.gateway.GatewayProperties;
 
 /**
- * Token buckets in Redis, one per key, refilled continuously at the limit's rate and
- * holding at most its burst. The whole check-and-take is one Lua script using Redis's
- * clock, so gateway replicas share buckets exactly and need no synchronised clocks.
+ * The gateway's one Redis round trip per request: is the access token signed out, and may
+ * the caller's token bucket spare a request? Both in one Lua script, using Redis's clock,
+ * so gateway replicas share buckets exactly and need no synchronised clocks.
  */
-public final class RateLimiter {
+public final class Admission {
 
 	/**
-	 * KEYS[1] bucket; ARGV[1] tokens per second, ARGV[2] capacity. Returns {allowed,
-	 * remaining, retryMs}.
+	 * KEYS[1] bucket, KEYS[2] denied-token key (or an empty string); ARGV[1] tokens per
+	 * second (0: no limit), ARGV[2] capacity. Returns {denied, allowed, remaining,
+	 * retryMs}.
 	 */
 	static final String SCRIPT = """
+			if KEYS[2] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then
+			  return {1, 0, 0, 0}
+			end
 			local rate = tonumber(ARGV[1])
 			local capacity = tonumber(ARGV[2])
+			if rate <= 0 then return {0, 1, capacity, 0} end
 			local time = redis.call('TIME')
 			local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 			local bucket = redis.call('HMGET', KEYS[1], 't', 'at')
@@ -44,30 +50,38 @@ public final class RateLimiter {
 			end
 			redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', now)
 			redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + 1000)
-			return {allowed, math.floor(tokens), retry}
+			return {0, allowed, math.floor(tokens), retry}
 			""";
 
 	private static final String SHA = sha1(SCRIPT);
 
 	private final LingxiRedis redis;
 
-	public RateLimiter(LingxiRedis redis) {
+	public Admission(LingxiRedis redis) {
 		this.redis = redis;
 	}
 
-	/** Takes one token from the bucket {@code key} with the given limit. */
-	public Mono<Decision> take(String key, GatewayProperties.Limit limit) {
-		String bucket = this.redis.key("ratelimit", key);
-		String[] keys = { bucket };
-		String rate = Double.toString(limit.requestsPerSecond());
-		String capacity = Integer.toString(limit.burst());
+	/**
+	 * Checks a request.
+	 * @param bucket the caller's bucket ({@code user:<id>} or {@code ip:<address>})
+	 * @param limit the bucket's limit, or null for no limit
+	 * @param jti the access token's id, or null for anonymous callers
+	 */
+	public Mono<Decision> check(String bucket, GatewayProperties.Limit limit, String jti) {
+		String[] keys = { this.redis.key("ratelimit", bucket), (jti != null) ? DeniedTokens.key(this.redis, jti) : "" };
+		String rate = (limit != null) ? Double.toString(limit.requestsPerSecond()) : "0";
+		String capacity = (limit != null) ? Integer.toString(limit.burst()) : "0";
 		return this.redis.commands()
 			.flatMap((redis) -> redis.<List<Long>>evalsha(SHA, ScriptOutputType.MULTI, keys, rate, capacity)
 				.onErrorResume(RedisNoScriptException.class,
 						(ex) -> redis.<List<Long>>eval(SCRIPT, ScriptOutputType.MULTI, keys, rate, capacity))
 				.next())
-			.map((result) -> new Decision(((Number) result.get(0)).longValue() == 1, limit.burst(),
-					((Number) result.get(1)).longValue(), ((Number) result.get(2)).longValue()));
+			.map((result) -> new Decision(number(result, 0) == 1, number(result, 1) == 1,
+					(limit != null) ? limit.burst() : 0, number(result, 2), number(result, 3)));
+	}
+
+	private static long number(List<?> result, int index) {
+		return ((Number) result.get(index)).longValue();
 	}
 
 	private static String sha1(String script) {
@@ -83,12 +97,13 @@ public final class RateLimiter {
 	/**
 	 * The outcome of one check.
 	 *
-	 * @param allowed whether the request may pass
-	 * @param limit the bucket size
+	 * @param signedOut the access token was signed out (logout)
+	 * @param allowed whether the rate limit lets the request pass
+	 * @param limit the bucket size (0 without a limit)
 	 * @param remaining tokens left
 	 * @param retryAfterMillis when refused, how long until a token is available
 	 */
-	public record Decision(boolean allowed, long limit, long remaining, long retryAfterMillis) {
+	public record Decision(boolean signedOut, boolean allowed, long limit, long remaining, long retryAfterMillis) {
 	}
 
 }
