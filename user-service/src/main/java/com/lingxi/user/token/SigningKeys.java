@@ -8,6 +8,8 @@ import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -62,6 +64,8 @@ public final class SigningKeys {
 	private final AuthProperties properties;
 
 	private final AtomicReference<List<SigningKey>> keys = new AtomicReference<>(List.of());
+
+	private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
 
 	public SigningKeys(DatabaseClient db, SecretCipher cipher, AuthProperties properties) {
 		this.db = db;
@@ -142,10 +146,12 @@ public final class SigningKeys {
 	private Mono<Void> reload() {
 		return this.db.sql(SELECT)
 			.bind("horizon", horizon().atOffset(ZoneOffset.UTC))
-			.map((row, meta) -> decode(row.get("kid", String.class), row.get("private_key", String.class),
-					row.get("created_at", OffsetDateTime.class), row.get("active_from", OffsetDateTime.class),
-					row.get("retired_at", OffsetDateTime.class)))
+			.map((row,
+					meta) -> Optional.ofNullable(decode(row.get("kid", String.class),
+							row.get("private_key", String.class), row.get("created_at", OffsetDateTime.class),
+							row.get("active_from", OffsetDateTime.class), row.get("retired_at", OffsetDateTime.class))))
 			.all()
+			.flatMap(Mono::justOrEmpty)
 			.collectList()
 			.doOnNext(this.keys::set)
 			.then();
@@ -171,6 +177,11 @@ public final class SigningKeys {
 			.thenReturn(kid);
 	}
 
+	/**
+	 * A stored key, or null if it cannot be decrypted (its encryption key is no longer
+	 * configured): such a key is left out, and a new one is made if no usable key
+	 * remains.
+	 */
 	private SigningKey decode(String kid, String encrypted, OffsetDateTime created, OffsetDateTime activeFrom,
 			OffsetDateTime retired) {
 		try {
@@ -178,8 +189,12 @@ public final class SigningKeys {
 			return new SigningKey(kid, jwk, created.toInstant(), activeFrom.toInstant(),
 					(retired != null) ? retired.toInstant() : null);
 		}
-		catch (ParseException ex) {
-			throw new IllegalStateException("Signing key " + kid + " is corrupt", ex);
+		catch (ParseException | IllegalArgumentException ex) {
+			if (this.unreadable.add(kid)) {
+				log.error("Signing key {} cannot be read and is ignored ({}); tokens it signed no longer verify", kid,
+						ex.getMessage());
+			}
+			return null;
 		}
 	}
 

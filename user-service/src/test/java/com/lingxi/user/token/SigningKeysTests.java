@@ -28,6 +28,9 @@ class SigningKeysTests {
 	@Autowired
 	AccessTokens tokens;
 
+	@Autowired
+	org.springframework.r2dbc.core.DatabaseClient db;
+
 	private List<String> publishedKids() throws Exception {
 		String body = this.http.get()
 			.uri("/.well-known/jwks.json")
@@ -64,6 +67,21 @@ class SigningKeysTests {
 		assertThat(publishedKids()).contains(oldKid, now.kid());
 		assertThat(this.tokens.verify(before.token()).block()).isNotNull();
 		assertThat(this.tokens.verify(after.token()).block()).isNotNull();
+	}
+
+	@Test
+	void aKeyThatCanNoLongerBeDecryptedIsReplacedInsteadOfBreakingLogins() throws Exception {
+		this.tokens.issue(UUID.randomUUID(), "free", UUID.randomUUID()).block();
+		// As if the encryption key it was stored under had been removed from the
+		// configuration.
+		this.db.sql("UPDATE signing_keys SET private_key = 'lx1:gone:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'")
+			.fetch()
+			.rowsUpdated()
+			.block();
+		this.keys.refresh().block();
+		AccessTokens.Issued fresh = this.tokens.issue(UUID.randomUUID(), "free", UUID.randomUUID()).block();
+		assertThat(this.tokens.verify(fresh.token()).block()).isNotNull();
+		assertThat(publishedKids()).containsExactly(SignedJWT.parse(fresh.token()).getHeader().getKeyID());
 	}
 
 	@Test
