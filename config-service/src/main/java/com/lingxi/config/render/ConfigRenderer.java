@@ -31,6 +31,12 @@ public final class ConfigRenderer {
 	/** Environment variable holding the instance's model-proxy key. */
 	public static final String MODEL_KEY_VARIABLE = "LINGXI_MODEL_KEY";
 
+	/**
+	 * Request-body field each agent adds to its model calls; the model proxy reads it for
+	 * usage attribution and removes it before forwarding.
+	 */
+	public static final String AGENT_FIELD = "lingxi_agent";
+
 	/** Environment variable holding the gateway's bearer token. */
 	public static final String GATEWAY_TOKEN_VARIABLE = "OPENCLAW_GATEWAY_TOKEN";
 
@@ -74,6 +80,9 @@ public final class ConfigRenderer {
 			entry.put("name", displayName(agent));
 			entry.put("workspace", "~/.openclaw/" + workspace(agent.agentId()));
 			entry.put("model", modelRef(tier(agent.modelTier(), aliases)));
+			// Every model call of this agent names it, so the proxy can bill usage per
+			// agent.
+			entry.putObject("params").putObject("extraBody").put(AGENT_FIELD, agent.agentId());
 			ArrayNode skills = entry.putArray("skills");
 			agent.skills().stream().filter(inputs.skills()::containsKey).distinct().sorted().forEach((skill) -> {
 				skills.add(skill);
@@ -114,6 +123,7 @@ public final class ConfigRenderer {
 		entry.put("name", displayName(agent));
 		entry.put("workspace", "~/.openclaw/" + workspace(agent.agentId()));
 		entry.put("model", modelRef(aliases.get(0)));
+		entry.putObject("params").putObject("extraBody").put(AGENT_FIELD, agent.agentId());
 		entry.putArray("skills");
 		entry.putObject("identity").put("name", agent.nameZh());
 		String dir = workspace(agent.agentId()) + "/";

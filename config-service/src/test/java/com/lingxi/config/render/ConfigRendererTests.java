@@ -42,6 +42,7 @@ class ConfigRendererTests {
 		JsonNode coder = agents.path("entries").path("coder");
 		assertThat(coder.path("workspace").asString()).isEqualTo("~/.openclaw/workspaces/coder");
 		assertThat(coder.path("model").asString()).isEqualTo("lingxi/pro");
+		assertThat(coder.path("params").path("extraBody").path("lingxi_agent").asString()).isEqualTo("coder");
 		assertThat(coder.path("skills").valueStream().map(JsonNode::asString)).containsExactly("code-reviewer", "fix");
 		assertThat(agents.path("entries").path("assistant").path("model").asString()).isEqualTo("lingxi/standard");
 		assertThat(bundle.files()).extracting(Bundle.BundleFile::path)
