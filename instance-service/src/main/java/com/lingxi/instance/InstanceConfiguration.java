@@ -1,0 +1,145 @@
+package com.lingxi.instance;
+
+import java.util.function.Function;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.ConnectionFactory;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import com.lingxi.common.crypto.SecretCipher;
+import com.lingxi.common.events.Event;
+import com.lingxi.common.events.EventHandler;
+import com.lingxi.common.events.EventPublisher;
+import com.lingxi.common.events.EventTopic;
+import com.lingxi.common.events.Notifications;
+import com.lingxi.common.events.topics.ConfigPublished;
+import com.lingxi.common.events.topics.UserRegistered;
+import com.lingxi.common.remote.RemoteCalls;
+import com.lingxi.instance.gateway.GatewayClient;
+import com.lingxi.instance.lifecycle.Capacity;
+import com.lingxi.instance.lifecycle.InstanceSecrets;
+import com.lingxi.instance.lifecycle.LeaderLatch;
+import com.lingxi.instance.lifecycle.Lifecycle;
+import com.lingxi.instance.lifecycle.UserLocks;
+import com.lingxi.instance.lifecycle.Worker;
+import com.lingxi.instance.model.InstanceJournal;
+import com.lingxi.instance.model.InstanceProperties;
+import com.lingxi.instance.model.Instances;
+import com.lingxi.instance.platform.Platform;
+import com.lingxi.instance.platform.PlatformClients;
+import com.lingxi.instance.runtime.InstanceRuntime;
+import com.lingxi.instance.runtime.local.LocalRuntime;
+import com.lingxi.instance.runtime.local.LocalRuntimeProperties;
+
+/** Wiring, and the events instance-service reacts to. */
+@Configuration(proxyBeanMethods = false)
+class InstanceConfiguration {
+
+	@Bean
+	TransactionalOperator transactionalOperator(ReactiveTransactionManager transactions) {
+		return TransactionalOperator.create(transactions);
+	}
+
+	@Bean
+	Instances instances(DatabaseClient db, JsonMapper json) {
+		return new Instances(db, json);
+	}
+
+	@Bean
+	InstanceJournal instanceJournal(DatabaseClient db, EventPublisher events, Notifications notifications) {
+		return new InstanceJournal(db, events, notifications);
+	}
+
+	@Bean
+	GatewayClient gatewayClient(WebClient.Builder http, JsonMapper json) {
+		return new GatewayClient(http, json);
+	}
+
+	@Bean
+	Platform platform(RemoteCalls remote, PlatformClients.Billing billing, PlatformClients.Configs configs,
+			JsonMapper json) {
+		return new Platform(remote, billing, configs, json);
+	}
+
+	@Bean
+	InstanceSecrets instanceSecrets(SecretCipher cipher) {
+		return new InstanceSecrets(cipher);
+	}
+
+	@Bean
+	UserLocks userLocks() {
+		return new UserLocks();
+	}
+
+	@Bean
+	LeaderLatch leaderLatch(ConnectionFactory connectionFactory) {
+		return new LeaderLatch(connectionFactory);
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "lingxi.instances.runtime", havingValue = "local", matchIfMissing = true)
+	LocalRuntime localRuntime(LocalRuntimeProperties properties) {
+		return new LocalRuntime(properties);
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "lingxi.instances.runtime", havingValue = "local", matchIfMissing = true)
+	Capacity localCapacity(LocalRuntimeProperties properties) {
+		return properties::capacity;
+	}
+
+	@Bean
+	Lifecycle lifecycle(Instances instances, InstanceJournal journal, InstanceRuntime runtime, GatewayClient gateways,
+			Platform platform, InstanceSecrets secrets, InstanceProperties properties, TransactionalOperator tx,
+			UserLocks locks, Capacity capacity, MeterRegistry meters) {
+		return new Lifecycle(instances, journal, runtime, gateways, platform, secrets, properties, tx, locks, capacity,
+				meters);
+	}
+
+	@Bean
+	Worker worker(Instances instances, Lifecycle lifecycle, InstanceRuntime runtime, InstanceJournal journal,
+			InstanceProperties properties, LeaderLatch leader, Capacity capacity, MeterRegistry meters) {
+		return new Worker(instances, lifecycle, runtime, journal, properties, leader, capacity, meters);
+	}
+
+	/** A new user gets an instance (warm and personalised, or started, or queued). */
+	@Bean
+	EventHandler<UserRegistered> instanceForNewUser(Lifecycle lifecycle) {
+		return handler(UserRegistered.TOPIC, (event) -> lifecycle.assign(event.payload().userId(), "sign-up").then());
+	}
+
+	/** A new configuration version is applied to the user's running gateway. */
+	@Bean
+	EventHandler<ConfigPublished> applyPublishedConfig(Lifecycle lifecycle) {
+		return handler(ConfigPublished.TOPIC, (event) -> lifecycle.applyCurrent(event.payload().userId()));
+	}
+
+	private static <T> EventHandler<T> handler(EventTopic<T> topic, Function<Event<T>, Mono<Void>> work) {
+		return new EventHandler<>() {
+			@Override
+			public EventTopic<T> topic() {
+				return topic;
+			}
+
+			@Override
+			public Mono<Void> handle(Event<T> event) {
+				return work.apply(event);
+			}
+
+			@Override
+			public boolean transactional() {
+				return false;
+			}
+		};
+	}
+
+}

@@ -1,0 +1,184 @@
+package com.lingxi.instance.gateway;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
+
+/**
+ * Talks to one user's OpenClaw gateway over its HTTP surface: readiness ({@code /readyz},
+ * judged by its JSON body because the Control UI answers 200 to anything), the admin RPC
+ * ({@code config.get}, {@code config.apply}), the agent list ({@code /v1/models}) and
+ * chat ({@code /v1/chat/completions}). The bearer token is added here and never leaves
+ * the platform.
+ */
+public final class GatewayClient {
+
+	private static final String RPC = "/api/v1/admin/rpc";
+
+	private final WebClient http;
+
+	private final JsonMapper json;
+
+	public GatewayClient(WebClient.Builder http, JsonMapper json) {
+		this.http = http.codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024)).build();
+		this.json = json;
+	}
+
+	/** Whether the gateway says it is ready. Never errors: unreachable is not ready. */
+	public Mono<Boolean> ready(String endpoint) {
+		return this.http.get()
+			.uri(endpoint + "/readyz")
+			.exchangeToMono((response) -> response.bodyToMono(String.class).defaultIfEmpty(""))
+			.timeout(Duration.ofSeconds(3))
+			.map((body) -> body.contains("\"ready\":true"))
+			.onErrorReturn(false);
+	}
+
+	/** Waits until the gateway is ready, polling; errors after {@code timeout}. */
+	public Mono<Void> awaitReady(String endpoint, Duration timeout) {
+		return ready(endpoint).filter(Boolean::booleanValue)
+			.repeatWhenEmpty((attempts) -> attempts.delayElements(Duration.ofMillis(500)))
+			.timeout(timeout, Mono.error(() -> new GatewayException("gateway not ready after " + timeout)))
+			.then();
+	}
+
+	/**
+	 * The hash of the gateway's current configuration file ({@code baseHash} for writes).
+	 */
+	public Mono<String> configHash(String endpoint, String token) {
+		return rpc(endpoint, token, "config.get", Map.of()).map((payload) -> payload.path("hash").asString());
+	}
+
+	/**
+	 * Replaces the gateway's configuration with {@code raw}. Hot-reloadable changes apply
+	 * in the running process (the call returns once applied). A stale {@code baseHash} is
+	 * refreshed and tried once more.
+	 * @return the new configuration hash
+	 * @throws ConfigRejectedException (as error) if the gateway refuses the configuration
+	 */
+	public Mono<String> applyConfig(String endpoint, String token, String raw, String baseHash) {
+		Mono<String> hash = (baseHash != null) ? Mono.just(baseHash) : configHash(endpoint, token);
+		return hash.flatMap((base) -> apply(endpoint, token, raw, base))
+			.onErrorResume(StaleHashException.class,
+					(stale) -> configHash(endpoint, token).flatMap((fresh) -> apply(endpoint, token, raw, fresh)));
+	}
+
+	private Mono<String> apply(String endpoint, String token, String raw, String baseHash) {
+		return rpc(endpoint, token, "config.apply", Map.of("raw", raw, "baseHash", baseHash))
+			.map((payload) -> payload.path("hash").asString());
+	}
+
+	/** The agents the gateway serves ({@code openclaw/<id>} in {@code /v1/models}). */
+	public Mono<Set<String>> agents(String endpoint, String token) {
+		return this.http.get()
+			.uri(endpoint + "/v1/models")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+			.retrieve()
+			.bodyToMono(JsonNode.class)
+			.timeout(Duration.ofSeconds(10))
+			.map((models) -> {
+				Set<String> agents = new LinkedHashSet<>();
+				for (JsonNode model : models.path("data")) {
+					String id = model.path("id").asString();
+					if (id.startsWith("openclaw/") && !id.equals("openclaw/default")) {
+						agents.add(id.substring("openclaw/".length()));
+					}
+				}
+				return agents;
+			});
+	}
+
+	/**
+	 * Sends a chat request and streams the raw response (SSE when {@code stream} is set).
+	 * HTTP errors come back as {@link WebClientResponseException}.
+	 */
+	public Flux<DataBuffer> chat(String endpoint, String token, Object body) {
+		return this.http.post()
+			.uri(endpoint + "/v1/chat/completions")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchangeToFlux((response) -> response.statusCode().is2xxSuccessful()
+					? response.bodyToFlux(DataBuffer.class) : response.createException().flatMapMany(Flux::error));
+	}
+
+	private Mono<JsonNode> rpc(String endpoint, String token, String method, Map<String, Object> params) {
+		return this.http.post()
+			.uri(endpoint + RPC)
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("method", method, "params", params))
+			.exchangeToMono((response) -> response.bodyToMono(String.class)
+				.defaultIfEmpty("")
+				.flatMap((body) -> rpcResult(method, response, body)))
+			.timeout(Duration.ofSeconds(90));
+	}
+
+	private Mono<JsonNode> rpcResult(String method, ClientResponse response, String body) {
+		JsonNode result;
+		try {
+			result = this.json.readTree(body);
+		}
+		catch (RuntimeException ex) {
+			return Mono.error(new GatewayException(method + " answered " + response.statusCode().value() + ": "
+					+ body.substring(0, Math.min(200, body.length()))));
+		}
+		if (response.statusCode().is2xxSuccessful() && result.path("ok").asBoolean(false)) {
+			return Mono.just(result.path("payload"));
+		}
+		String message = result.path("error").path("message").asString(result.path("error").asString(body));
+		if (message.contains("changed since last load") || message.toLowerCase().contains("basehash")) {
+			return Mono.error(new StaleHashException(message));
+		}
+		if (response.statusCode().is4xxClientError()) {
+			return Mono.error(new ConfigRejectedException(method + " refused: " + message));
+		}
+		return Mono.error(new GatewayException(method + " failed (" + response.statusCode().value() + "): " + message));
+	}
+
+	/** The gateway could not be reached or failed. */
+	public static class GatewayException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		public GatewayException(String message) {
+			super(message);
+		}
+
+	}
+
+	/** The gateway refused a configuration; its previous one keeps serving. */
+	public static final class ConfigRejectedException extends GatewayException {
+
+		private static final long serialVersionUID = 1L;
+
+		public ConfigRejectedException(String message) {
+			super(message);
+		}
+
+	}
+
+	private static final class StaleHashException extends GatewayException {
+
+		private static final long serialVersionUID = 1L;
+
+		StaleHashException(String message) {
+			super(message);
+		}
+
+	}
+
+}
