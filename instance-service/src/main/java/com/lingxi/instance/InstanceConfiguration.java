@@ -1,5 +1,7 @@
 package com.lingxi.instance;
 
+import java.time.Duration;
+import java.util.Map;
 import java.util.function.Function;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +15,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter;
 
 import com.lingxi.common.crypto.SecretCipher;
 import com.lingxi.common.events.Event;
@@ -23,7 +28,12 @@ import com.lingxi.common.events.EventTopic;
 import com.lingxi.common.events.Notifications;
 import com.lingxi.common.events.topics.ConfigPublished;
 import com.lingxi.common.events.topics.UserRegistered;
+import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.common.remote.RemoteCalls;
+import com.lingxi.instance.chat.ChatService;
+import com.lingxi.instance.chat.ChatSocket;
+import com.lingxi.instance.chat.Conversations;
+import com.lingxi.instance.chat.WebSocketTickets;
 import com.lingxi.instance.gateway.GatewayClient;
 import com.lingxi.instance.lifecycle.Capacity;
 import com.lingxi.instance.lifecycle.InstanceSecrets;
@@ -109,6 +119,35 @@ class InstanceConfiguration {
 	Worker worker(Instances instances, Lifecycle lifecycle, InstanceRuntime runtime, InstanceJournal journal,
 			InstanceProperties properties, LeaderLatch leader, Capacity capacity, MeterRegistry meters) {
 		return new Worker(instances, lifecycle, runtime, journal, properties, leader, capacity, meters);
+	}
+
+	@Bean
+	Conversations conversations(DatabaseClient db) {
+		return new Conversations(db);
+	}
+
+	@Bean
+	ChatService chatService(Instances instances, Lifecycle lifecycle, GatewayClient gateways, InstanceSecrets secrets,
+			Conversations conversations, InstanceProperties properties, JsonMapper json, MeterRegistry meters) {
+		return new ChatService(instances, lifecycle, gateways, secrets, conversations, properties, json, meters);
+	}
+
+	@Bean
+	WebSocketTickets webSocketTickets(LingxiRedis redis) {
+		return new WebSocketTickets(redis, Duration.ofSeconds(30));
+	}
+
+	/** The console's live channel, opened with a ticket instead of a token. */
+	@Bean
+	HandlerMapping chatSocketMapping(ChatService chats, Instances instances, Notifications notifications,
+			JsonMapper json) {
+		ChatSocket socket = new ChatSocket(chats, instances, notifications, json, Duration.ofSeconds(25));
+		return new SimpleUrlHandlerMapping(Map.of("/api/instance/ws", socket), -1);
+	}
+
+	@Bean
+	WebSocketHandlerAdapter webSocketHandlerAdapter(WebSocketTickets tickets) {
+		return new WebSocketHandlerAdapter(new ChatSocket.TicketCheck(tickets));
 	}
 
 	/** A new user gets an instance (warm and personalised, or started, or queued). */

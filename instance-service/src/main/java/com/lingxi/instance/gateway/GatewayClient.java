@@ -10,9 +10,12 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
@@ -114,6 +117,40 @@ public final class GatewayClient {
 			.exchangeToFlux((response) -> response.statusCode().is2xxSuccessful()
 					? response.bodyToFlux(DataBuffer.class) : response.createException().flatMapMany(Flux::error));
 	}
+
+	/**
+	 * Forwards an OpenAI-style chat request as it is and returns the gateway's answer as
+	 * it is: status, content type and body (streamed when the request asked for a
+	 * stream).
+	 */
+	public Mono<ResponseEntity<Flux<DataBuffer>>> forward(String endpoint, String token, Object body) {
+		return this.http.post()
+			.uri(endpoint + "/v1/chat/completions")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.retrieve()
+			.onStatus((status) -> true, (response) -> Mono.empty())
+			.toEntityFlux(DataBuffer.class);
+	}
+
+	/**
+	 * A streamed chat as the data of its server-sent events ({@code [DONE]} included).
+	 */
+	public Flux<String> chatStream(String endpoint, String token, Object body) {
+		return this.http.post()
+			.uri(endpoint + "/v1/chat/completions")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+			.contentType(MediaType.APPLICATION_JSON)
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.bodyValue(body)
+			.exchangeToFlux((response) -> response.statusCode().is2xxSuccessful()
+					? response.bodyToFlux(SSE).mapNotNull(ServerSentEvent::data)
+					: response.createException().flatMapMany(Flux::error));
+	}
+
+	private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
+	};
 
 	private Mono<JsonNode> rpc(String endpoint, String token, String method, Map<String, Object> params) {
 		return this.http.post()

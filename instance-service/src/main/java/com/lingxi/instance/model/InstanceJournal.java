@@ -46,10 +46,11 @@ public final class InstanceJournal {
 
 	/** Records a progress step. */
 	public Mono<Void> step(Instance instance, String step, String detail) {
-		log.info("Instance {} ({}): {}{}", instance.id(), instance.state(), step,
-				(detail != null) ? " - " + detail : "");
-		return insert(instance.id(), instance.userId(), instance.state(), step, detail)
-			.then(notify(instance, step, detail));
+		return Mono
+			.fromRunnable(() -> log.info("Instance {} ({}): {}{}", instance.id(), instance.state(), step,
+					(detail != null) ? " - " + detail : ""))
+			.then(insert(instance.id(), instance.userId(), instance.state(), step, detail)
+				.then(notify(instance, step, detail)));
 	}
 
 	/**

@@ -23,6 +23,7 @@ import org.springframework.util.unit.DataSize;
  * @param hibernation idle instances of these plans are stopped after the given idle time
  * @param plans resources per plan
  * @param maxMessageSize largest chat message accepted
+ * @param maxRequestSize largest OpenAI-style chat request accepted (whole conversation)
  */
 @ConfigurationProperties(prefix = "lingxi.instances")
 public record InstanceProperties(@DefaultValue("local") String runtime,
@@ -30,7 +31,7 @@ public record InstanceProperties(@DefaultValue("local") String runtime,
 		@DefaultValue("180s") Duration startTimeout, @DefaultValue("60s") Duration applyTimeout,
 		@DefaultValue("true") boolean warmUp, @DefaultValue("10s") Duration reconcileInterval,
 		@DefaultValue("5m") Duration stuckAfter, Map<String, Duration> hibernation, Map<String, Resources> plans,
-		@DefaultValue("32KB") DataSize maxMessageSize) {
+		@DefaultValue("32KB") DataSize maxMessageSize, @DefaultValue("512KB") DataSize maxRequestSize) {
 
 	public InstanceProperties {
 		hibernation = (hibernation != null) ? Map.copyOf(hibernation) : Map.of("free", Duration.ofMinutes(30));
