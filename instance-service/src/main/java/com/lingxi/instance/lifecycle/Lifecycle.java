@@ -104,8 +104,23 @@ public final class Lifecycle {
 	 */
 	public Mono<Instance> assign(UUID userId, String cause) {
 		return this.locks.serialized(userId, () -> this.instances.byUser(userId)
+			.flatMap((existing) -> (existing.state() == InstanceState.ASSIGNING) ? personalise(existing)
+					: Mono.just(existing))
 			.switchIfEmpty(
 					Mono.defer(() -> this.platform.plan(userId).flatMap((plan) -> claimOrStart(userId, plan, cause)))));
+	}
+
+	/**
+	 * Finishes an assignment that a stopped or crashed instance-service left half done (a
+	 * claimed gateway still in ASSIGNING). Personalising is idempotent, so doing it again
+	 * is safe.
+	 */
+	public Mono<Instance> resumeAssignment(Instance instance) {
+		return this.locks.serialized(instance.userId(),
+				() -> this.instances.byId(instance.id())
+					.filter((current) -> current.state() == InstanceState.ASSIGNING)
+					.flatMap((current) -> this.journal.step(current, "resuming an interrupted assignment", null)
+						.then(personalise(current))));
 	}
 
 	private Mono<Instance> claimOrStart(UUID userId, String plan, String cause) {

@@ -200,10 +200,18 @@ public final class Worker implements SmartLifecycle {
 			.concatMap((instance) -> this.runtime.status(instance).flatMap((status) -> repair(instance, status)))
 			.then();
 		Mono<Void> transitional = this.instances
-			.inStates(EnumSet.of(InstanceState.ASSIGNING, InstanceState.PROVISIONING, InstanceState.STARTING))
+			.inStates(EnumSet.of(InstanceState.PROVISIONING, InstanceState.STARTING))
 			.filter((instance) -> !this.inFlight.contains(instance.id()) && instance.stateChangedAt().isBefore(stuck))
 			.concatMap((instance) -> this.lifecycle.fail(instance, Set.of(instance.state()), "stuck",
 					new IllegalStateException("no progress for " + this.properties.stuckAfter())))
+			.then();
+		// A personalisation takes seconds and is bounded by the apply timeout: one still
+		// in
+		// ASSIGNING long after was interrupted (a crash or restart) and is finished here.
+		Instant interrupted = Instant.now().minus(this.properties.applyTimeout().multipliedBy(2));
+		Mono<Void> assigning = this.instances.inStates(EnumSet.of(InstanceState.ASSIGNING))
+			.filter((instance) -> instance.stateChangedAt().isBefore(interrupted))
+			.concatMap((instance) -> this.lifecycle.resumeAssignment(instance).then())
 			.then();
 		Mono<Void> recovering = this.instances.inStates(EnumSet.of(InstanceState.ERROR))
 			.filter((instance) -> instance.userId() != null && instance.restarts() < 3
@@ -221,7 +229,7 @@ public final class Worker implements SmartLifecycle {
 				.flatMap((after) -> this.journal.stateChanged(after, InstanceState.ERROR,
 						"failed pool gateway discarded: " + instance.error())))
 			.then();
-		return running.then(transitional).then(recovering).then(discarding).then(removeOrphans());
+		return running.then(transitional).then(assigning).then(recovering).then(discarding).then(removeOrphans());
 	}
 
 	private Mono<Void> repair(Instance instance, RuntimeStatus status) {

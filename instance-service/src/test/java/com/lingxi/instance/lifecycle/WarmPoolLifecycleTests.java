@@ -223,6 +223,46 @@ class WarmPoolLifecycleTests {
 		assertThat(agents(after)).contains("assistant", "coder", "pm");
 	}
 
+	@Test
+	@Order(6)
+	void anAssignmentInterruptedByARestartIsFinishedOnceNotTwice() {
+		UUID dave = Ids.uuidV7();
+		platform.configure(dave, 1, Bundles.bundle(List.of("assistant", "inventor"), "dave"));
+		await().atMost(Duration.ofSeconds(150))
+			.until(() -> this.instances.inStates(Set.of(InstanceState.WARM))
+				.filter(Instance::warmed)
+				.hasElements()
+				.block());
+		// What a stopped instance-service leaves behind: the warm gateway claimed for
+		// dave in
+		// a committed transaction, the sign-up event not yet acknowledged.
+		Instance claimed = this.tx.transactional(this.instances.claimWarm(dave, "free")).block();
+		assertThat(claimed.state()).isEqualTo(InstanceState.ASSIGNING);
+
+		// The sign-up event is delivered again after the restart.
+		this.tx
+			.transactional(this.events.publish(UserRegistered.TOPIC, dave,
+					new UserRegistered(dave, "free", "Dave", Instant.now())))
+			.block();
+
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			Instance his = this.instances.byUser(dave).block();
+			return his != null && his.state() == InstanceState.READY;
+		});
+		Instance his = this.instances.byUser(dave).block();
+		assertThat(his.id()).as("the claimed gateway, not a second one").isEqualTo(claimed.id());
+		assertThat(pid(his)).as("personalised live").isEqualTo(pid(claimed));
+		assertThat(agents(his)).contains("inventor");
+		assertThat(platform.keyOwners).containsEntry(his.modelKeyId(), dave);
+		Long assignedToDave = this.db
+			.sql("SELECT count(*) AS n FROM instance_events WHERE user_id = :u AND step = 'state: READY'")
+			.bind("u", dave)
+			.map((row, meta) -> row.get("n", Long.class))
+			.one()
+			.block();
+		assertThat(assignedToDave).as("made ready once").isEqualTo(1);
+	}
+
 	private void publishConfig(long version) {
 		this.tx.transactional(this.events.publish(ConfigPublished.TOPIC, alice,
 				new ConfigPublished(alice, version, "sha-" + version, "test", Instant.now())))
