@@ -14,6 +14,8 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.io.ClassPathResource;
 
+import com.lingxi.common.id.Ids;
+
 /**
  * Adds {@code lingxi-defaults.properties} (platform-wide defaults: actuator exposure,
  * local service addresses, Nacos off, structured logs) as Spring Boot's default
@@ -43,6 +45,11 @@ public final class LingxiDefaultsEnvironmentPostProcessor implements Environment
 		Map<String, Object> defaults = new LinkedHashMap<>();
 		properties.forEach((key, value) -> defaults.put((String) key, value));
 		DefaultPropertiesPropertySource.addOrMerge(defaults, environment.getPropertySources());
+		// The shared strong generator reads the entropy source once, when its class
+		// loads:
+		// here, on the main thread, rather than on whichever event loop first needs an
+		// id.
+		Ids.secureInt(1);
 	}
 
 }
