@@ -1,0 +1,35 @@
+package com.lingxi.agent.team;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import com.lingxi.common.events.Event;
+import com.lingxi.common.events.EventHandler;
+import com.lingxi.common.events.EventTopic;
+import com.lingxi.common.events.topics.UserRegistered;
+
+/**
+ * A new user gets the default team (the general assistant) as soon as they sign up, so
+ * their instance is useful before they run the wizard.
+ */
+@Configuration(proxyBeanMethods = false)
+class DefaultTeam {
+
+	@Bean
+	EventHandler<UserRegistered> defaultTeamForNewUsers(TeamService team) {
+		return new EventHandler<>() {
+			@Override
+			public EventTopic<UserRegistered> topic() {
+				return UserRegistered.TOPIC;
+			}
+
+			@Override
+			public Mono<Void> handle(Event<UserRegistered> event) {
+				return team.createDefaultTeam(event.payload().userId()).then();
+			}
+		};
+	}
+
+}
