@@ -279,8 +279,8 @@ public final class Lifecycle {
 	 * it down.
 	 */
 	private Mono<Instance> start(Instance instance, List<GatewayFile> files) {
-		InstanceSpec spec = new InstanceSpec(instance.id(), instance.userId(), this.secrets.gatewayToken(instance),
-				this.secrets.modelKey(instance), this.properties.modelBaseUrl(),
+		InstanceSpec spec = new InstanceSpec(instance.id(), instance.userId(), instance.plan(),
+				this.secrets.gatewayToken(instance), this.secrets.modelKey(instance), this.properties.modelBaseUrl(),
 				this.properties.resources(instance.plan()), files);
 		boolean placed = instance.runtimeRef() != null && !instance.runtimeRef().isEmpty();
 		return this.journal.step(instance, placed ? "starting the gateway again" : "creating the gateway", null)

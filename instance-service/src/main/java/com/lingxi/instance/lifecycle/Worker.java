@@ -250,7 +250,12 @@ public final class Worker implements SmartLifecycle {
 		}
 		InstanceState restartAs = (instance.userId() == null) ? InstanceState.PROVISIONING : InstanceState.STARTING;
 		log.warn("Gateway of instance {} is {} ({}): restarting", instance.id(), status.phase(), status.detail());
+		// Objects or folder gone: recreate them with the whole configuration, not just a
+		// start.
+		Mono<Void> forget = (status.phase() == RuntimeStatus.Phase.MISSING)
+				? this.instances.forgetRuntime(instance.id()) : Mono.empty();
 		return this.instances.countRestart(instance.id())
+			.then(forget)
 			.then(this.instances.transition(instance.id(), Set.of(instance.state()), restartAs, null))
 			.flatMap((after) -> this.journal.stateChanged(after, instance.state(),
 					"gateway " + status.phase().name().toLowerCase() + ": restarting (" + status.detail() + ")"));

@@ -108,6 +108,17 @@ public final class Instances {
 			.then();
 	}
 
+	/**
+	 * Forgets what the runtime had (its objects or folder are gone): the next start
+	 * creates them again and writes the whole configuration, as for a new gateway.
+	 */
+	public Mono<Void> forgetRuntime(UUID id) {
+		return this.db.sql("""
+				UPDATE instances SET endpoint = NULL, runtime_ref = '{}', applied_config_sha = NULL,
+				  gateway_config_hash = NULL, updated_at = now() WHERE id = :id
+				""").bind("id", id).fetch().rowsUpdated().then();
+	}
+
 	public Mono<Void> setModelKey(UUID id, UUID keyId, String sealedKey) {
 		return this.db
 			.sql("UPDATE instances SET model_key_id = :key, model_key = :sealed, updated_at = now() WHERE id = :id")

@@ -163,7 +163,7 @@ class ColdStartQueueAndDeletionTests {
 		// restart of instance-service.
 		LocalRuntime restarted = new LocalRuntime(this.localProperties);
 		assertThat(restarted.status(mine).block().phase()).isEqualTo(RuntimeStatus.Phase.RUNNING);
-		InstanceSpec spec = new InstanceSpec(mine.id(), alice, this.secrets.gatewayToken(mine),
+		InstanceSpec spec = new InstanceSpec(mine.id(), alice, "free", this.secrets.gatewayToken(mine),
 				this.secrets.modelKey(mine), this.properties.modelBaseUrl(), this.properties.resources("free"),
 				List.of());
 		String pid = restarted.start(mine, spec).block().ref().path("pid").asString();
