@@ -2,6 +2,7 @@ package com.lingxi.instance.lifecycle;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -176,10 +177,28 @@ public final class Worker implements SmartLifecycle {
 				return Mono.empty();
 			}
 			long deficit = this.properties.pool().target() - counts.getT1() - counts.getT2();
+			if (deficit < 0 && counts.getT2() == 0) {
+				return trim(-deficit);
+			}
 			long room = this.capacity.max() - counts.getT3();
 			long create = Math.min(deficit, room);
 			return Flux.range(0, (int) Math.max(0, create)).concatMap((i) -> provision()).then();
 		});
+	}
+
+	/**
+	 * Removes warm gateways above the pool's target (it was lowered), newest first: they
+	 * hold memory nobody asked for. A gateway claimed meanwhile is left alone.
+	 */
+	private Mono<Void> trim(long surplus) {
+		return this.instances.inStates(EnumSet.of(InstanceState.WARM))
+			.sort(Comparator.comparing(Instance::createdAt).reversed())
+			.take(surplus)
+			.concatMap((instance) -> this.instances
+				.transition(instance.id(), Set.of(InstanceState.WARM), InstanceState.DELETING, null)
+				.flatMap((after) -> this.journal.stateChanged(after, InstanceState.WARM,
+						"warm pool above its target of " + this.properties.pool().target() + ": removed")))
+			.then();
 	}
 
 	private Mono<Void> provision() {
