@@ -90,28 +90,14 @@ class ConfigServiceConfiguration {
 	 */
 	private static <T> EventHandler<T> handler(EventTopic<T> topic, ConfigPublisher publisher,
 			Function<Event<T>, UUID> user, Function<Event<T>, String> cause) {
-		return new EventHandler<>() {
-			@Override
-			public EventTopic<T> topic() {
-				return topic;
-			}
-
-			@Override
-			public Mono<Void> handle(Event<T> event) {
-				return publisher.publish(user.apply(event), cause.apply(event))
+		return EventHandler.outsideTransaction(topic,
+				(event) -> publisher.publish(user.apply(event), cause.apply(event))
 					.onErrorResume(InvalidConfigException.class, (ex) -> {
 						log.error("Configuration of user {} rejected on {}: {}", user.apply(event), topic.name(),
 								ex.violations());
 						return Mono.empty();
 					})
-					.then();
-			}
-
-			@Override
-			public boolean transactional() {
-				return false;
-			}
-		};
+					.then());
 	}
 
 }

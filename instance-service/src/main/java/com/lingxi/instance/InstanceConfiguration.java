@@ -2,11 +2,9 @@ package com.lingxi.instance;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Function;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.ConnectionFactory;
-import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -21,10 +19,8 @@ import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter;
 
 import com.lingxi.common.crypto.SecretCipher;
-import com.lingxi.common.events.Event;
 import com.lingxi.common.events.EventHandler;
 import com.lingxi.common.events.EventPublisher;
-import com.lingxi.common.events.EventTopic;
 import com.lingxi.common.events.Notifications;
 import com.lingxi.common.events.topics.ConfigPublished;
 import com.lingxi.common.events.topics.UserRegistered;
@@ -153,32 +149,15 @@ class InstanceConfiguration {
 	/** A new user gets an instance (warm and personalised, or started, or queued). */
 	@Bean
 	EventHandler<UserRegistered> instanceForNewUser(Lifecycle lifecycle) {
-		return handler(UserRegistered.TOPIC, (event) -> lifecycle.assign(event.payload().userId(), "sign-up").then());
+		return EventHandler.outsideTransaction(UserRegistered.TOPIC,
+				(event) -> lifecycle.assign(event.payload().userId(), "sign-up").then());
 	}
 
 	/** A new configuration version is applied to the user's running gateway. */
 	@Bean
 	EventHandler<ConfigPublished> applyPublishedConfig(Lifecycle lifecycle) {
-		return handler(ConfigPublished.TOPIC, (event) -> lifecycle.applyCurrent(event.payload().userId()));
-	}
-
-	private static <T> EventHandler<T> handler(EventTopic<T> topic, Function<Event<T>, Mono<Void>> work) {
-		return new EventHandler<>() {
-			@Override
-			public EventTopic<T> topic() {
-				return topic;
-			}
-
-			@Override
-			public Mono<Void> handle(Event<T> event) {
-				return work.apply(event);
-			}
-
-			@Override
-			public boolean transactional() {
-				return false;
-			}
-		};
+		return EventHandler.outsideTransaction(ConfigPublished.TOPIC,
+				(event) -> lifecycle.applyCurrent(event.payload().userId()));
 	}
 
 }

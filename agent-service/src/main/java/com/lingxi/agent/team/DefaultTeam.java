@@ -1,13 +1,9 @@
 package com.lingxi.agent.team;
 
-import reactor.core.publisher.Mono;
-
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import com.lingxi.common.events.Event;
 import com.lingxi.common.events.EventHandler;
-import com.lingxi.common.events.EventTopic;
 import com.lingxi.common.events.topics.UserRegistered;
 
 /**
@@ -19,17 +15,8 @@ class DefaultTeam {
 
 	@Bean
 	EventHandler<UserRegistered> defaultTeamForNewUsers(TeamService team) {
-		return new EventHandler<>() {
-			@Override
-			public EventTopic<UserRegistered> topic() {
-				return UserRegistered.TOPIC;
-			}
-
-			@Override
-			public Mono<Void> handle(Event<UserRegistered> event) {
-				return team.createDefaultTeam(event.payload().userId()).then();
-			}
-		};
+		return EventHandler.of(UserRegistered.TOPIC,
+				(event) -> team.createDefaultTeam(event.payload().userId()).then());
 	}
 
 }

@@ -1,5 +1,7 @@
 package com.lingxi.common.events;
 
+import java.util.function.Function;
+
 import reactor.core.publisher.Mono;
 
 /**
@@ -30,6 +32,42 @@ public interface EventHandler<T> {
 	/** Whether the handler runs inside a database transaction with the dedup record. */
 	default boolean transactional() {
 		return true;
+	}
+
+	/**
+	 * A handler whose work runs in the dedup transaction: for handlers that only change
+	 * this service's database.
+	 */
+	static <T> EventHandler<T> of(EventTopic<T> topic, Function<Event<T>, Mono<Void>> work) {
+		return handler(topic, work, true);
+	}
+
+	/**
+	 * A handler whose work runs outside a transaction: for work that calls other services
+	 * or processes, which must then be idempotent on its own.
+	 */
+	static <T> EventHandler<T> outsideTransaction(EventTopic<T> topic, Function<Event<T>, Mono<Void>> work) {
+		return handler(topic, work, false);
+	}
+
+	private static <T> EventHandler<T> handler(EventTopic<T> topic, Function<Event<T>, Mono<Void>> work,
+			boolean transactional) {
+		return new EventHandler<>() {
+			@Override
+			public EventTopic<T> topic() {
+				return topic;
+			}
+
+			@Override
+			public Mono<Void> handle(Event<T> event) {
+				return work.apply(event);
+			}
+
+			@Override
+			public boolean transactional() {
+				return transactional;
+			}
+		};
 	}
 
 }

@@ -1,8 +1,6 @@
 package com.lingxi.instance.chat;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,11 +41,11 @@ import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.UserRegistered;
 import com.lingxi.common.id.Ids;
 import com.lingxi.common.test.IntegrationTest;
-import com.lingxi.common.test.OpenClawRuntime;
 import com.lingxi.instance.Bundles;
 import com.lingxi.instance.FakeModel;
 import com.lingxi.instance.FakePlatform;
 import com.lingxi.instance.LocalGatewayCleanup;
+import com.lingxi.instance.LocalGateways;
 import com.lingxi.instance.lifecycle.Lifecycle;
 import com.lingxi.instance.model.Instance;
 import com.lingxi.instance.model.InstanceState;
@@ -86,14 +84,7 @@ class ChatThroughGatewayTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) throws Exception {
-		for (String service : List.of("billing-service", "config-service")) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", platform::url);
-		}
-		Path directory = Files.createTempDirectory("lingxi-instances-chat");
-		registry.add("lingxi.instances.local.directory", directory::toString);
-		registry.add("lingxi.instances.local.openclaw-runtime", () -> OpenClawRuntime.directory().toString());
-		registry.add("lingxi.instances.local.base-port", () -> "23000");
-		registry.add("lingxi.instances.model-base-url", model::baseUrl);
+		LocalGateways.register(registry, platform, model, "chat", 23000);
 		registry.add("lingxi.instances.pool.target", () -> "1");
 		registry.add("lingxi.instances.warm-up", () -> "false");
 		registry.add("lingxi.instances.max-message-size", () -> "1KB");

@@ -1,6 +1,5 @@
 package com.lingxi.instance.lifecycle;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,11 +28,11 @@ import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.UserRegistered;
 import com.lingxi.common.id.Ids;
 import com.lingxi.common.test.IntegrationTest;
-import com.lingxi.common.test.OpenClawRuntime;
 import com.lingxi.instance.Bundles;
 import com.lingxi.instance.FakeModel;
 import com.lingxi.instance.FakePlatform;
 import com.lingxi.instance.LocalGatewayCleanup;
+import com.lingxi.instance.LocalGateways;
 import com.lingxi.instance.gateway.GatewayClient;
 import com.lingxi.instance.model.Instance;
 import com.lingxi.instance.model.InstanceProperties;
@@ -76,16 +75,9 @@ class ColdStartQueueAndDeletionTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) throws Exception {
-		for (String service : List.of("billing-service", "config-service")) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", platform::url);
-		}
-		Path directory = Files.createTempDirectory("lingxi-instances-cold");
-		registry.add("lingxi.instances.local.directory", directory::toString);
-		registry.add("lingxi.instances.local.openclaw-runtime", () -> OpenClawRuntime.directory().toString());
-		registry.add("lingxi.instances.local.base-port", () -> "25000");
+		LocalGateways.register(registry, platform, model, "cold", 25000);
 		// Room for exactly one gateway.
 		registry.add("lingxi.instances.local.memory-budget", () -> "1200MB");
-		registry.add("lingxi.instances.model-base-url", model::baseUrl);
 		registry.add("lingxi.instances.pool.target", () -> "0");
 		registry.add("lingxi.instances.reconcile-interval", () -> "1s");
 	}

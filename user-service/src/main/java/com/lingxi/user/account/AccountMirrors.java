@@ -7,9 +7,7 @@ import reactor.core.publisher.Mono;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import com.lingxi.common.events.Event;
 import com.lingxi.common.events.EventHandler;
-import com.lingxi.common.events.EventTopic;
 import com.lingxi.common.events.topics.InstanceStateChanged;
 import com.lingxi.common.events.topics.UserPlanChanged;
 
@@ -24,45 +22,28 @@ class AccountMirrors {
 
 	@Bean
 	EventHandler<UserPlanChanged> planMirror(Users users) {
-		return new EventHandler<>() {
-			@Override
-			public EventTopic<UserPlanChanged> topic() {
-				return UserPlanChanged.TOPIC;
-			}
-
-			@Override
-			public Mono<Void> handle(Event<UserPlanChanged> event) {
-				UserPlanChanged change = event.payload();
-				return users.updatePlan(change.userId(), change.plan()).doOnNext((rows) -> {
-					if (rows == 0) {
-						log.warn("Plan change for unknown user {}", change.userId());
-					}
-				}).then();
-			}
-		};
+		return EventHandler.of(UserPlanChanged.TOPIC, (event) -> {
+			UserPlanChanged change = event.payload();
+			return users.updatePlan(change.userId(), change.plan()).doOnNext((rows) -> {
+				if (rows == 0) {
+					log.warn("Plan change for unknown user {}", change.userId());
+				}
+			}).then();
+		});
 	}
 
 	@Bean
 	EventHandler<InstanceStateChanged> instanceMirror(Users users) {
-		return new EventHandler<>() {
-			@Override
-			public EventTopic<InstanceStateChanged> topic() {
-				return InstanceStateChanged.TOPIC;
+		return EventHandler.of(InstanceStateChanged.TOPIC, (event) -> {
+			InstanceStateChanged change = event.payload();
+			if (change.userId() == null) {
+				return Mono.empty();
 			}
-
-			@Override
-			public Mono<Void> handle(Event<InstanceStateChanged> event) {
-				InstanceStateChanged change = event.payload();
-				if (change.userId() == null) {
-					return Mono.empty();
-				}
-				boolean gone = "DELETED".equals(change.state());
-				return users
-					.updateInstance(change.userId(), gone ? null : change.instanceId(), change.state(),
-							change.changedAt())
-					.then();
-			}
-		};
+			boolean gone = "DELETED".equals(change.state());
+			return users
+				.updateInstance(change.userId(), gone ? null : change.instanceId(), change.state(), change.changedAt())
+				.then();
+		});
 	}
 
 }
