@@ -8,7 +8,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
@@ -34,23 +33,18 @@ class SignUpJourneyTests {
 
 	private static final List<ServiceProcess> processes = new ArrayList<>();
 
+	private static ApiClient api;
+
 	private static WebTestClient gateway;
 
 	@BeforeAll
 	static void startPlatform() throws Exception {
-		TestInfrastructure.Postgres postgres = TestInfrastructure.postgres();
-		TestInfrastructure.Redis redis = TestInfrastructure.redis();
 		String database = TestInfrastructure.createDatabase("e2e");
 		String namespace = TestInfrastructure.newRedisNamespace("e2e");
 		int userPort = ServiceProcess.freePort();
 		int gatewayPort = ServiceProcess.freePort();
 		int gatewayManagementPort = ServiceProcess.freePort();
-		List<String> shared = List.of("--lingxi.database.host=" + postgres.host(),
-				"--lingxi.database.port=" + postgres.port(), "--lingxi.database.name=" + database,
-				"--lingxi.database.username=" + postgres.user(), "--lingxi.database.password=" + postgres.password(),
-				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
-				"--lingxi.redis.namespace=" + namespace, "--logging.structured.format.console=",
-				"--spring.cloud.discovery.client.simple.instances.user-service[0].uri=http://127.0.0.1:" + userPort);
+		List<String> shared = ApiClient.sharedArguments(database, namespace, Map.of("user-service", userPort));
 		List<String> user = new ArrayList<>(shared);
 		user.addAll(List.of("--server.port=" + userPort,
 				"--lingxi.crypto.keys.e2e=" + Base64.getEncoder().encodeToString(new byte[32]),
@@ -69,10 +63,8 @@ class SignUpJourneyTests {
 		users.awaitHealthy("http://127.0.0.1:" + userPort + "/actuator/health", Duration.ofSeconds(120));
 		edgeProcess.awaitHealthy("http://127.0.0.1:" + gatewayManagementPort + "/actuator/health",
 				Duration.ofSeconds(120));
-		gateway = WebTestClient.bindToServer()
-			.baseUrl("http://127.0.0.1:" + gatewayPort)
-			.responseTimeout(Duration.ofSeconds(30))
-			.build();
+		api = new ApiClient(gatewayPort);
+		gateway = api.http();
 	}
 
 	@AfterAll
@@ -83,34 +75,27 @@ class SignUpJourneyTests {
 	}
 
 	private static String newPhone() {
-		return "138" + String.format("%08d", ThreadLocalRandom.current().nextInt(100_000_000));
+		return ApiClient.newPhone();
 	}
 
 	private static WebTestClient.ResponseSpec post(String path, Object body) {
-		return gateway.post().uri(path).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+		return api.post(path, body);
 	}
 
 	private static WebTestClient.ResponseSpec get(String path, String token) {
-		return gateway.get().uri(path).header("Authorization", "Bearer " + token).exchange();
+		return api.get(path, token);
 	}
 
 	private static JsonNode json(WebTestClient.ResponseSpec response, HttpStatus status) {
-		return response.expectStatus().isEqualTo(status).expectBody(JsonNode.class).returnResult().getResponseBody();
+		return ApiClient.json(response, status);
 	}
 
 	private static String code(String phone) {
-		return json(gateway.get().uri("/api/dev/sms/{phone}", phone).exchange(), HttpStatus.OK).path("messages")
-			.path(0)
-			.path("code")
-			.asString();
+		return api.code(phone);
 	}
 
 	private static JsonNode signUp(String phone) {
-		post("/api/auth/sms-code", Map.of("phone", phone)).expectStatus().isAccepted();
-		return json(
-				post("/api/auth/register",
-						Map.of("phone", phone, "code", code(phone), "password", "journey-pass-1", "nickname", "旅人")),
-				HttpStatus.CREATED);
+		return api.signUp(phone);
 	}
 
 	@Test

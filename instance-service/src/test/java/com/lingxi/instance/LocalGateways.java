@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -39,26 +38,7 @@ public final class LocalGateways {
 
 	/** Kills every gateway (and its helpers) started under {@code directory}. */
 	public static void killAll(Path directory) {
-		if (!Files.isDirectory(directory)) {
-			return;
-		}
-		try (Stream<Path> folders = Files.list(directory)) {
-			folders.map((folder) -> folder.resolve("pid")).filter(Files::exists).forEach((pidFile) -> {
-				try {
-					long pid = Long.parseLong(Files.readString(pidFile).strip());
-					ProcessHandle.of(pid).ifPresent((handle) -> {
-						handle.descendants().forEach(ProcessHandle::destroyForcibly);
-						handle.destroyForcibly();
-					});
-				}
-				catch (IOException | NumberFormatException ex) {
-					// gone already
-				}
-			});
-		}
-		catch (IOException ex) {
-			// nothing to clean
-		}
+		OpenClawRuntime.killGateways(directory);
 	}
 
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * The pinned OpenClaw and Node 24 for tests that run real gateways or the real CLI,
@@ -33,6 +34,34 @@ public final class OpenClawRuntime {
 
 	public static Path entry() {
 		return directory().resolve("node_modules/openclaw/openclaw.mjs");
+	}
+
+	/**
+	 * Kills every gateway (and its helper processes) whose folder under {@code directory}
+	 * holds a {@code pid} file: gateways outlive the JVM that started them, so tests kill
+	 * the ones they started.
+	 */
+	public static void killGateways(Path directory) {
+		if (!Files.isDirectory(directory)) {
+			return;
+		}
+		try (Stream<Path> folders = Files.list(directory)) {
+			folders.map((folder) -> folder.resolve("pid")).filter(Files::exists).forEach((pidFile) -> {
+				try {
+					long pid = Long.parseLong(Files.readString(pidFile).strip());
+					ProcessHandle.of(pid).ifPresent((handle) -> {
+						handle.descendants().forEach(ProcessHandle::destroyForcibly);
+						handle.destroyForcibly();
+					});
+				}
+				catch (IOException | NumberFormatException ex) {
+					// gone already
+				}
+			});
+		}
+		catch (IOException ex) {
+			// nothing to clean
+		}
 	}
 
 	private static Path install() {

@@ -55,9 +55,10 @@ public final class TestInfrastructure {
 	/** Creates an empty database whose name starts with a readable hint. */
 	public static String createDatabase(String hint) {
 		Postgres server = postgres();
+		String clean = hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
 		String name = PREFIX + (System.currentTimeMillis() / 1000) + "_"
-				+ hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "").substring(0, Math.min(hint.length(), 20))
-				+ "_" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+				+ clean.substring(0, Math.min(clean.length(), 20)) + "_"
+				+ Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
 		server.execute("CREATE DATABASE \"" + name + "\"");
 		synchronized (created) {
 			created.add(name);

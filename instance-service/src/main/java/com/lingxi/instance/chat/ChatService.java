@@ -113,7 +113,7 @@ public final class ChatService {
 		if (agent == null || !AGENT_ID.matcher(agent).matches()) {
 			return Mono.error(invalid("agentId", "must be an agent id such as assistant or coder"));
 		}
-		return this.instances.byUser(userId).switchIfEmpty(Mono.error(ChatService::noInstance)).flatMap((instance) -> {
+		return this.instances.byUser(userId).switchIfEmpty(Mono.defer(() -> missing(userId))).flatMap((instance) -> {
 			if (!WAITABLE.contains(instance.state())) {
 				return Mono.error(notReady(instance));
 			}
@@ -133,7 +133,7 @@ public final class ChatService {
 	/** The agents of the user's running gateway. */
 	public Mono<Set<String>> agents(UUID userId) {
 		return this.instances.byUser(userId)
-			.switchIfEmpty(Mono.error(ChatService::noInstance))
+			.switchIfEmpty(Mono.defer(() -> missing(userId)))
 			.flatMap((instance) -> (instance.state() == InstanceState.READY) ? agentsOf(instance)
 					: Mono.error(notReady(instance)));
 	}
@@ -290,7 +290,7 @@ public final class ChatService {
 					"Request too large",
 					"A chat request may be at most " + this.properties.maxRequestSize().toBytes() + " bytes."));
 		}
-		return this.instances.byUser(userId).switchIfEmpty(Mono.error(ChatService::noInstance)).flatMap((instance) -> {
+		return this.instances.byUser(userId).switchIfEmpty(Mono.defer(() -> missing(userId))).flatMap((instance) -> {
 			if (!WAITABLE.contains(instance.state())) {
 				return Mono.error(notReady(instance));
 			}
@@ -308,6 +308,22 @@ public final class ChatService {
 			return new ChatEvent.Error(String.valueOf(problem.getBody().getType()), problem.getBody().getDetail());
 		}
 		return errorEvent(gatewayFailed(ex));
+	}
+
+	/** No instance: queued for capacity (409 with the position) or none at all (404). */
+	private Mono<Instance> missing(UUID userId) {
+		return this.instances.queuePosition(userId)
+			.flatMap((position) -> Mono.<Instance>error(queued(position)))
+			.switchIfEmpty(Mono.error(ChatService::noInstance));
+	}
+
+	static ProblemException queued(long position) {
+		return ProblemException
+			.of(HttpStatus.CONFLICT, InstanceProblems.NOT_READY, "Instance not ready",
+					"Your instance is waiting for room on the platform (number " + position
+							+ " in the queue). Check GET /api/instance/status.")
+			.with("state", "QUEUED")
+			.with("queuePosition", position);
 	}
 
 	static ProblemException noInstance() {

@@ -128,6 +128,9 @@ public final class Lifecycle {
 			.transactional(this.instances.claimWarm(userId, plan)
 				.flatMap((claimed) -> this.journal
 					.stateChanged(claimed, InstanceState.WARM, "claimed from the warm pool (" + cause + ")")
+					// A user queued while the pool was empty leaves the queue with this
+					// claim.
+					.then(this.instances.dequeue(userId))
 					.thenReturn(claimed)))
 			.onErrorResume(DataIntegrityViolationException.class, (ex) -> this.instances.byUser(userId))
 			.flatMap((claimed) -> (claimed.state() == InstanceState.ASSIGNING) ? personalise(claimed)
@@ -160,8 +163,13 @@ public final class Lifecycle {
 	private Mono<Instance> startCold(UUID userId, String plan, String cause) {
 		return this.instances.count(InstanceState.OCCUPYING).flatMap((occupied) -> {
 			if (occupied >= this.capacity.max()) {
-				log.info("No capacity for user {} ({} of {} gateways): queued", userId, occupied, this.capacity.max());
-				return this.instances.enqueue(userId, plan).then(Mono.empty());
+				return this.instances.enqueue(userId, plan).flatMap((queued) -> {
+					if (queued) {
+						log.info("No capacity for user {} ({} of {} gateways): queued", userId, occupied,
+								this.capacity.max());
+					}
+					return Mono.empty();
+				});
 			}
 			UUID id = Ids.uuidV7();
 			String token = InstanceSecrets.newGatewayToken();

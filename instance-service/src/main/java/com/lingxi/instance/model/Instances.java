@@ -208,13 +208,14 @@ public final class Instances {
 
 	// --- the queue of sign-ups waiting for capacity ---
 
-	public Mono<Void> enqueue(UUID userId, String plan) {
+	/** Queues the user; true if they were not queued before. */
+	public Mono<Boolean> enqueue(UUID userId, String plan) {
 		return this.db.sql("INSERT INTO assignment_queue (user_id, plan) VALUES (:user, :plan) ON CONFLICT DO NOTHING")
 			.bind("user", userId)
 			.bind("plan", plan)
 			.fetch()
 			.rowsUpdated()
-			.then();
+			.map((rows) -> rows > 0);
 	}
 
 	public Mono<Void> dequeue(UUID userId) {
