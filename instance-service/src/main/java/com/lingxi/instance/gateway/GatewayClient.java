@@ -7,6 +7,9 @@ import java.util.Set;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -15,9 +18,11 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 
 /**
@@ -35,8 +40,21 @@ public final class GatewayClient {
 
 	private final JsonMapper json;
 
+	/**
+	 * Node's HTTP server closes a keep-alive connection after 5 idle seconds; a request
+	 * sent on such a connection just as it closes is reset. Pooled connections are
+	 * therefore dropped after 2 idle seconds, well before the gateway would.
+	 */
+	private static final Duration POOLED_IDLE = Duration.ofSeconds(2);
+
 	public GatewayClient(WebClient.Builder http, JsonMapper json) {
-		this.http = http.codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024)).build();
+		ConnectionProvider connections = ConnectionProvider.builder("openclaw-gateways")
+			.maxIdleTime(POOLED_IDLE)
+			.evictInBackground(POOLED_IDLE)
+			.build();
+		this.http = http.clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+			.codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
+			.build();
 		this.json = json;
 	}
 
@@ -76,12 +94,29 @@ public final class GatewayClient {
 		Mono<String> hash = (baseHash != null) ? Mono.just(baseHash) : configHash(endpoint, token);
 		return hash.flatMap((base) -> apply(endpoint, token, raw, base))
 			.onErrorResume(StaleHashException.class,
-					(stale) -> configHash(endpoint, token).flatMap((fresh) -> apply(endpoint, token, raw, fresh)));
+					(stale) -> configHash(endpoint, token).flatMap((fresh) -> apply(endpoint, token, raw, fresh)))
+			// "Unavailable" (a 5xx) is the gateway failing, not refusing the
+			// configuration:
+			// seen when a change arrives while the previous one is still being reloaded.
+			// The
+			// file is untouched then, so the same write is tried again shortly.
+			.retryWhen(Retry.backoff(3, Duration.ofSeconds(1))
+				.filter((ex) -> ex instanceof GatewayException && !(ex instanceof ConfigRejectedException))
+				.onRetryExhaustedThrow((spec, signal) -> signal.failure()));
 	}
 
 	private Mono<String> apply(String endpoint, String token, String raw, String baseHash) {
 		return rpc(endpoint, token, "config.apply", Map.of("raw", raw, "baseHash", baseHash))
 			.map((payload) -> payload.path("hash").asString());
+	}
+
+	/**
+	 * Removes an agent from the running gateway, keeping its workspace files. OpenClaw
+	 * refuses to drop an agent through {@code config.apply} once it has run, so agents
+	 * leaving a team go this way first.
+	 */
+	public Mono<Void> deleteAgent(String endpoint, String token, String agentId) {
+		return rpc(endpoint, token, "agents.delete", Map.of("agentId", agentId, "deleteFiles", false)).then();
 	}
 
 	/** The agents the gateway serves ({@code openclaw/<id>} in {@code /v1/models}). */
@@ -161,6 +196,13 @@ public final class GatewayClient {
 			.exchangeToMono((response) -> response.bodyToMono(String.class)
 				.defaultIfEmpty("")
 				.flatMap((body) -> rpcResult(method, response, body)))
+			// A connection that failed before any answer (reset, refused) is tried once
+			// more:
+			// config.get reads, and config.apply with the same text and base hash is
+			// harmless to repeat (a second one meets a stale hash and is re-based).
+			.retryWhen(Retry.backoff(1, Duration.ofMillis(200))
+				.filter(WebClientRequestException.class::isInstance)
+				.onRetryExhaustedThrow((spec, signal) -> signal.failure()))
 			.timeout(Duration.ofSeconds(90));
 	}
 

@@ -225,11 +225,33 @@ public final class Lifecycle {
 	private Mono<Void> applyLive(Instance instance, Platform.Config config) {
 		String token = this.secrets.gatewayToken(instance);
 		return this.runtime.writeFiles(instance, config.files())
-			.then(this.gateways.applyConfig(instance.endpoint(), token, config.openclawJson(),
-					instance.gatewayConfigHash()))
+			.then(removeDroppedAgents(instance, token, config.agents()))
+			// Removing agents rewrote the file: its hash is fetched afresh then.
+			.flatMap((removed) -> this.gateways.applyConfig(instance.endpoint(), token, config.openclawJson(),
+					removed ? null : instance.gatewayConfigHash()))
 			.flatMap((hash) -> awaitAgents(instance, token, config.agents())
 				.then(this.instances.setApplied(instance.id(), config.version(), config.sha256(), hash)))
 			.timeout(this.properties.applyTimeout());
+	}
+
+	/**
+	 * Removes the agents the gateway serves that the new configuration no longer has
+	 * (OpenClaw fails a {@code config.apply} that drops an agent which has run). One the
+	 * gateway will not remove is left to the configuration write, which reports why.
+	 * @return whether any agent was removed
+	 */
+	private Mono<Boolean> removeDroppedAgents(Instance instance, String token, Set<String> kept) {
+		return this.gateways.agents(instance.endpoint(), token).flatMap((served) -> {
+			List<String> dropped = served.stream().filter((agent) -> !kept.contains(agent)).toList();
+			return Flux.fromIterable(dropped)
+				.concatMap((agent) -> this.gateways.deleteAgent(instance.endpoint(), token, agent)
+					.thenReturn(true)
+					.onErrorResume(GatewayClient.GatewayException.class, (ex) -> {
+						log.info("Gateway of instance {} kept agent {}: {}", instance.id(), agent, ex.getMessage());
+						return Mono.just(false);
+					}))
+				.reduce(false, Boolean::logicalOr);
+		});
 	}
 
 	private Mono<Void> awaitAgents(Instance instance, String token, Set<String> agents) {
