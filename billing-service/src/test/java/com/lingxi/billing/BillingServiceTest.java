@@ -18,7 +18,7 @@ import com.lingxi.common.test.IntegrationTest;
 @Documented
 @Inherited
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "PT30S")
 @IntegrationTest
 public @interface BillingServiceTest {
 

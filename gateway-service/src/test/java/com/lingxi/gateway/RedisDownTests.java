@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * signed-out check, and each one is counted for alerting.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "PT30S")
 class RedisDownTests {
 
 	static final TestBackend backend = new TestBackend();

@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 
 /** Render → validate → version → event, against real PostgreSQL and Redis. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "PT30S")
 @IntegrationTest
 class ConfigPublishingTests {
 

@@ -61,7 +61,7 @@ import static org.awaitility.Awaitility.await;
  * opens with a single-use ticket, and a hibernated gateway wakes for a chat.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "PT30S")
 @IntegrationTest
 @Import(LocalGatewayCleanup.class)
 @DirtiesContext

@@ -54,7 +54,7 @@ import static org.awaitility.Awaitility.await;
  * an error with the reason.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "PT30S")
 @IntegrationTest
 @Import(LocalGatewayCleanup.class)
 @DirtiesContext

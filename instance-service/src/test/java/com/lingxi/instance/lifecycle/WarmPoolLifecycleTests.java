@@ -49,7 +49,7 @@ import static org.awaitility.Awaitility.await;
  * is killed.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "PT30S")
 @IntegrationTest
 @Import(LocalGatewayCleanup.class)
 @DirtiesContext
