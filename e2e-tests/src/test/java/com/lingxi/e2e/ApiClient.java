@@ -1,6 +1,7 @@
 package com.lingxi.e2e;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,12 +35,13 @@ final class ApiClient {
 
 	/**
 	 * Arguments every service of a test platform shares: the test database and Redis
-	 * namespace, plain-text logs, and the address of each service that is started.
+	 * namespace, plain-text logs, and the address of each service that is started. The
+	 * list is the caller's to extend.
 	 */
 	static List<String> sharedArguments(String database, String namespace, Map<String, Integer> servicePorts) {
 		TestInfrastructure.Postgres postgres = TestInfrastructure.postgres();
 		TestInfrastructure.Redis redis = TestInfrastructure.redis();
-		List<String> shared = new java.util.ArrayList<>(List.of("--lingxi.database.host=" + postgres.host(),
+		List<String> shared = new ArrayList<>(List.of("--lingxi.database.host=" + postgres.host(),
 				"--lingxi.database.port=" + postgres.port(), "--lingxi.database.name=" + database,
 				"--lingxi.database.username=" + postgres.user(), "--lingxi.database.password=" + postgres.password(),
 				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),

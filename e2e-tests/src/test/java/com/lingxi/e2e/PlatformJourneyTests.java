@@ -60,7 +60,7 @@ class PlatformJourneyTests {
 			ports.put(service, ServiceProcess.freePort());
 		}
 		int gatewayManagementPort = ServiceProcess.freePort();
-		List<String> shared = new ArrayList<>(ApiClient.sharedArguments(database, namespace, ports));
+		List<String> shared = ApiClient.sharedArguments(database, namespace, ports);
 		shared.addAll(List.of("--lingxi.crypto.keys.e2e=" + Base64.getEncoder().encodeToString(new byte[32]),
 				"--lingxi.crypto.active-key=e2e", "--lingxi.sms.code-pepper=e2e-pepper-0123456789"));
 		Map<String, List<String>> own = Map.of("instance-service",

@@ -134,7 +134,11 @@ public final class UsageWriter {
 			.subscribe();
 	}
 
-	/** Stops the loop after one last attempt to write what is waiting. */
+	/**
+	 * Stops the loop after one last attempt to write what is waiting. Called once, at
+	 * shutdown, by the application context's lifecycle (never on an event loop), which is
+	 * why it may wait for that last write.
+	 */
 	public synchronized void stop(Duration wait) {
 		if (this.loop == null) {
 			return;
