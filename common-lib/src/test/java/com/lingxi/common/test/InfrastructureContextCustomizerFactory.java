@@ -42,6 +42,13 @@ final class InfrastructureContextCustomizerFactory implements ContextCustomizerF
 			context.getEnvironment()
 				.getPropertySources()
 				.addFirst(new MapPropertySource("lingxiTestInfrastructure", properties));
+			// A test's first requests run in a cold JVM that BlockHound instruments, on
+			// cores shared with the build: a Redis answer can take longer than the 2 s a
+			// service allows in production. Lowest precedence, so a test that is about
+			// timeouts still sets its own.
+			context.getEnvironment()
+				.getPropertySources()
+				.addLast(new MapPropertySource("lingxiTestDefaults", Map.of("lingxi.redis.command-timeout", "10s")));
 		}
 
 	}
