@@ -8,7 +8,9 @@
 #   deploy/bench/model-proxy-bench.sh [--soak-minutes 10] [--seconds 30]
 #
 # The fake provider streams 25 content chunks 20 ms apart after a 20 ms first byte (profile
-# "stream"), or everything at once (profile "fast", throughput). Uses (or starts) PostgreSQL and
+# "stream"), or everything at once (profile "fast", throughput). The 64 streams run twice: all
+# started at once, so that every ~600 ms the proxy gets a burst of 64 requests (the worst case),
+# and with their starts spread over one answer's time, as 64 independent instances call it. Uses (or starts) PostgreSQL and
 # Redis through ./lingxi infra, runs its own billing-service on port 18484 in a database of its
 # own (lingxi_bench_billing), and stops everything it started on exit.
 # Results: var/bench/model-proxy/results.md (and results.jsonl, heap.csv).
@@ -97,9 +99,12 @@ say "warming up both paths (JIT: some thousand calls each)"
 say "1 stream at a time"
 run direct-c1 --url "$DIRECT_URL" --concurrency 1 --requests 60
 run proxy-c1 --url "$PROXY_URL" --concurrency 1 --requests 60
-say "64 concurrent streams"
+say "64 concurrent streams, started together (answers take the same time, so they stay in step)"
 run direct-c64 --url "$DIRECT_URL" --concurrency 64 --seconds "$SECONDS_PER_RUN"
 run proxy-c64 --url "$PROXY_URL" --concurrency 64 --seconds "$SECONDS_PER_RUN"
+say "64 concurrent streams, out of step (starts spread over one answer's time, like independent instances)"
+run direct-c64-spread --url "$DIRECT_URL" --concurrency 64 --seconds "$SECONDS_PER_RUN" --spread-ms 600
+run proxy-c64-spread --url "$PROXY_URL" --concurrency 64 --seconds "$SECONDS_PER_RUN" --spread-ms 600
 say "throughput (provider answers at once)"
 run direct-fast-c64 --url "$DIRECT_URL" --concurrency 64 --seconds 20 --profile fast
 run proxy-fast-c64 --url "$PROXY_URL" --concurrency 64 --seconds 20 --profile fast
@@ -138,7 +143,7 @@ for name, r in runs.items():
                  f"{r['ttfbMs']['p50']:.2f} | {r['ttfbMs']['p90']:.2f} | {r['ttfbMs']['p99']:.2f} | "
                  f"{r['totalMs']['p50']:.2f} | {r['totalMs']['p99']:.2f} |")
 lines.append("")
-for c in ("c1", "c64"):
+for c in ("c1", "c64", "c64-spread"):
     d, p = runs.get(f"direct-{c}"), runs.get(f"proxy-{c}")
     if d and p:
         lines.append(f"- added by the proxy, {c}: TTFB p50 {p['ttfbMs']['p50']-d['ttfbMs']['p50']:+.2f} ms, "

@@ -118,15 +118,17 @@ public final class ModelProxyBench {
 			.option(ChannelOption.TCP_NODELAY, true)
 			.keepAlive(true)
 			.compress(false);
+		Duration spread = Duration.ofMillis(Long.parseLong(options.getOrDefault("spread-ms", "0")));
 		long warmup = Long.parseLong(options.getOrDefault("warmup-seconds", "5"));
 		if (warmup > 0) {
 			// Connections, JIT and class loading of this JVM: not measured.
-			run(client, url, key, body, concurrency, 0, warmup, new ConcurrentLinkedQueue<>(), new AtomicLong());
+			run(client, url, key, body, concurrency, 0, warmup, spread, new ConcurrentLinkedQueue<>(),
+					new AtomicLong());
 		}
 		ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>();
 		AtomicLong errors = new AtomicLong();
 		long started = System.nanoTime();
-		run(client, url, key, body, concurrency, requests, seconds, samples, errors);
+		run(client, url, key, body, concurrency, requests, seconds, spread, samples, errors);
 		double elapsed = (System.nanoTime() - started) / 1e9;
 		long[] ttfb = samples.stream().mapToLong((sample) -> sample[0]).sorted().toArray();
 		long[] total = samples.stream().mapToLong((sample) -> sample[1]).sorted().toArray();
@@ -141,19 +143,20 @@ public final class ModelProxyBench {
 
 	/**
 	 * Runs closed-loop workers until {@code requests} are done or {@code seconds} passed.
+	 * With a {@code spread}, worker {@code i} starts {@code i * spread / concurrency}
+	 * later, so that the streams run out of step, as independent instances do; without
+	 * one, all start together and, their answers taking the same time, stay in step.
 	 */
 	private static void run(HttpClient client, String url, String key, byte[] body, int concurrency, long requests,
-			long seconds, ConcurrentLinkedQueue<long[]> samples, AtomicLong errors) {
+			long seconds, Duration spread, ConcurrentLinkedQueue<long[]> samples, AtomicLong errors) {
 		AtomicLong issued = new AtomicLong();
 		long deadline = (seconds > 0) ? System.nanoTime() + Duration.ofSeconds(seconds).toNanos() : Long.MAX_VALUE;
 		Flux.range(0, concurrency)
-			.flatMap((worker) -> Mono.defer(() -> one(client, url, key, body))
-				.doOnNext(samples::add)
-				.onErrorResume((ex) -> {
+			.flatMap((worker) -> Mono.delay(spread.multipliedBy(worker).dividedBy(concurrency))
+				.thenMany(Mono.defer(() -> one(client, url, key, body)).doOnNext(samples::add).onErrorResume((ex) -> {
 					errors.incrementAndGet();
 					return Mono.empty();
-				})
-				.repeat(() -> (requests == 0 || issued.incrementAndGet() < requests) && System.nanoTime() < deadline)
+				}).repeat(() -> (requests == 0 || issued.incrementAndGet() < requests) && System.nanoTime() < deadline))
 				.then(), concurrency)
 			.blockLast();
 	}
