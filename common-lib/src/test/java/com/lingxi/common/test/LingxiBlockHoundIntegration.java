@@ -5,8 +5,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
  * What BlockHound lets through in every module's tests: one-time lazy loading that the
- * JDK and libraries do on first use (resource bundles for validation messages), not I/O
- * on a hot path.
+ * JDK and libraries do on first use (resource bundles for validation messages), short
+ * lock waits inside libraries, and test infrastructure's own waits; not I/O on a hot
+ * path.
  */
 public final class LingxiBlockHoundIntegration implements BlockHoundIntegration {
 
@@ -22,6 +23,10 @@ public final class LingxiBlockHoundIntegration implements BlockHoundIntegration 
 		// wait for it.
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters");
+		// fabric8's mock API server (test infrastructure, not code under test) waits for
+		// its watch executor on its own Vert.x event loop when a watch closes; refused,
+		// the wait leaves the executor's lock broken and the server cannot shut down.
+		builder.allowBlockingCallsInside("io.fabric8.kubernetes.client.server.mock.WatchEventsListener", "onClosed");
 	}
 
 }
