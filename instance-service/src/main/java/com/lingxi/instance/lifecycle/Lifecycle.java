@@ -41,6 +41,12 @@ public final class Lifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
 
+	/**
+	 * How a configuration error starts when the gateway failed rather than refused: the
+	 * change is tried again.
+	 */
+	public static final String NOT_APPLIED_YET = "not applied yet, trying again: ";
+
 	private final Instances instances;
 
 	private final InstanceJournal journal;
@@ -190,7 +196,9 @@ public final class Lifecycle {
 	/**
 	 * Applies the user's current configuration to their running gateway, live. A gateway
 	 * that is not running picks it up when it starts. A refused configuration is
-	 * recorded; the previous one keeps serving.
+	 * recorded; the previous one keeps serving. A gateway that fails (rather than
+	 * refuses) is recorded as not applied yet and the failure returned, so that the
+	 * configuration event is delivered again later.
 	 */
 	public Mono<Void> applyCurrent(UUID userId) {
 		return this.locks.serialized(userId,
@@ -207,12 +215,21 @@ public final class Lifecycle {
 			return applyLive(instance, config)
 				.then(this.journal.step(instance, "configuration v" + config.version() + " applied live", null))
 				.onErrorResume(GatewayClient.GatewayException.class, (ex) -> {
-					log.warn("Configuration v{} of user {} not applied: {}", config.version(), instance.userId(),
-							ex.getMessage());
-					return this.instances.setConfigError(instance.id(), ex.getMessage())
-						.then(this.journal.step(instance,
-								"configuration v" + config.version() + " refused; the previous one keeps serving",
-								ex.getMessage()));
+					if (ex instanceof GatewayClient.ConfigRejectedException) {
+						log.warn("Configuration v{} of user {} refused: {}", config.version(), instance.userId(),
+								ex.getMessage());
+						return this.instances.setConfigError(instance.id(), ex.getMessage())
+							.then(this.journal.step(instance,
+									"configuration v" + config.version() + " refused; the previous one keeps serving",
+									ex.getMessage()));
+					}
+					log.warn("Configuration v{} of user {} not applied yet, will retry: {}", config.version(),
+							instance.userId(), ex.getMessage());
+					return this.instances.setConfigError(instance.id(), NOT_APPLIED_YET + ex.getMessage())
+						.then(this.journal.step(instance, "configuration v" + config.version()
+								+ " not applied yet: the gateway failed; the previous one keeps serving, trying again",
+								ex.getMessage()))
+						.then(Mono.error(ex));
 				});
 		});
 	}

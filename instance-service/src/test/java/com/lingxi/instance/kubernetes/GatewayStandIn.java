@@ -36,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>the agents it serves ({@code GET /v1/models}) are those of its seed's
  * openclaw.json, then of the last {@code config.apply};</li>
  * <li>{@code POST /api/v1/admin/rpc}: {@code config.get} and {@code config.apply} (with
- * the {@code baseHash} check);</li>
+ * the {@code baseHash} check; failing with 503 while {@link #failingApplies} lasts);</li>
  * <li>{@code POST /v1/chat/completions}: a short answer (the pool's warm-up chat);</li>
  * <li>{@code PUT /files/<id>/v1/files}: the sidecar's write, recorded.</li>
  * </ul>
@@ -61,6 +61,12 @@ final class GatewayStandIn implements AutoCloseable {
 
 	/** Requests refused for a wrong token. */
 	final AtomicInteger unauthorized = new AtomicInteger();
+
+	/**
+	 * How many more {@code config.apply} calls fail with 503, as OpenClaw's admin RPC
+	 * does while it is still reloading.
+	 */
+	final AtomicInteger failingApplies = new AtomicInteger();
 
 	GatewayStandIn(KubernetesClient cluster, String namespace) {
 		this.cluster = cluster;
@@ -120,6 +126,10 @@ final class GatewayStandIn implements AutoCloseable {
 					return json(response, 200, Map.of("ok", true, "payload", Map.of("hash", gateway.hash)));
 				}
 				if (method.equals("config.apply")) {
+					if (this.failingApplies.getAndUpdate((left) -> Math.max(0, left - 1)) > 0) {
+						return json(response, 503, Map.of("ok", false, "error",
+								Map.of("message", "gateway method failed before returning a response")));
+					}
 					if (!gateway.hash.equals(call.path("params").path("baseHash").asString())) {
 						return json(response, 400, Map.of("ok", false, "error",
 								Map.of("message", "config changed since last load; re-run config.get")));
