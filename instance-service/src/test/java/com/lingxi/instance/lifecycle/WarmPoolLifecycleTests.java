@@ -195,6 +195,9 @@ class WarmPoolLifecycleTests {
 		publishConfig(3);
 		await().atMost(Duration.ofSeconds(30)).until(() -> alicesInstance().configError() != null);
 		Instance mine = alicesInstance();
+		assertThat(mine.configError()).as("a refusal, not a failure to be tried again")
+			.contains("refused")
+			.doesNotStartWith(Lifecycle.NOT_APPLIED_YET);
 		assertThat(mine.state()).isEqualTo(InstanceState.READY);
 		assertThat(mine.appliedConfigVersion()).isEqualTo(2);
 		assertThat(agents(mine)).contains("pm").doesNotContain("ops");
