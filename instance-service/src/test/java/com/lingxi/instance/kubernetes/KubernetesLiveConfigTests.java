@@ -42,30 +42,21 @@ import static org.awaitility.Awaitility.await;
 @DirtiesContext
 class KubernetesLiveConfigTests {
 
-	static final MockCluster cluster = new MockCluster();
+	static final MockClusterService service = new MockClusterService();
 
-	static final GatewayStandIn gateways = new GatewayStandIn(cluster.client(), RuntimeFixture.NAMESPACE);
+	static final GatewayStandIn gateways = service.gateways;
 
-	static final FakePlatform platform = new FakePlatform();
+	static final FakePlatform platform = service.platform;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		for (String service : List.of("billing-service", "config-service")) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", platform::url);
-		}
-		registry.add("lingxi.instances.runtime", () -> "kubernetes");
-		registry.add("lingxi.instances.kubernetes.api-server-url", cluster::url);
-		registry.add("lingxi.instances.kubernetes.namespace", () -> RuntimeFixture.NAMESPACE);
-		registry.add("lingxi.instances.kubernetes.endpoint-template", gateways::gatewayTemplate);
-		registry.add("lingxi.instances.kubernetes.files-endpoint-template", gateways::filesTemplate);
+		service.register(registry);
 		registry.add("lingxi.instances.pool.target", () -> "0");
 	}
 
 	@AfterAll
 	static void stop() {
-		gateways.close();
-		platform.stop();
-		cluster.close();
+		service.close();
 	}
 
 	@Autowired

@@ -80,22 +80,17 @@ class KubernetesPoolRaceTests {
 	 */
 	static final UUID firstId = Ids.uuidV7();
 
-	static final MockCluster cluster = new MockCluster();
+	static final MockClusterService service = new MockClusterService();
 
-	static final GatewayStandIn gateways = new GatewayStandIn(cluster.client(), RuntimeFixture.NAMESPACE);
+	static final MockCluster cluster = service.cluster;
 
-	static final FakePlatform platform = new FakePlatform();
+	static final GatewayStandIn gateways = service.gateways;
+
+	static final FakePlatform platform = service.platform;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		for (String service : List.of("billing-service", "config-service")) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", platform::url);
-		}
-		registry.add("lingxi.instances.runtime", () -> "kubernetes");
-		registry.add("lingxi.instances.kubernetes.api-server-url", cluster::url);
-		registry.add("lingxi.instances.kubernetes.namespace", () -> RuntimeFixture.NAMESPACE);
-		registry.add("lingxi.instances.kubernetes.endpoint-template", gateways::gatewayTemplate);
-		registry.add("lingxi.instances.kubernetes.files-endpoint-template", gateways::filesTemplate);
+		service.register(registry);
 		registry.add("lingxi.instances.kubernetes.max-instances", () -> "100");
 		registry.add("lingxi.instances.pool.target", () -> Integer.toString(POOL));
 		registry.add("lingxi.instances.pool.max-concurrent-starts", () -> "10");
@@ -105,9 +100,7 @@ class KubernetesPoolRaceTests {
 
 	@AfterAll
 	static void stop() {
-		gateways.close();
-		platform.stop();
-		cluster.close();
+		service.close();
 	}
 
 	@Autowired
