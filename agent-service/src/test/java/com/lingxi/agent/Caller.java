@@ -7,9 +7,11 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import com.lingxi.common.test.TestTrust;
+
 /**
- * A signed-in user as the gateway presents them to the service: identity headers on every
- * request.
+ * A signed-in user as the gateway presents them to the service: a fresh edge assertion on
+ * every request.
  */
 public final class Caller {
 
@@ -64,8 +66,7 @@ public final class Caller {
 	}
 
 	private void identity(org.springframework.http.HttpHeaders headers) {
-		headers.set("X-User-Id", this.id.toString());
-		headers.set("X-User-Plan", this.plan);
+		TestTrust.asUser("agent-service", this.id, this.plan).accept(headers);
 	}
 
 }

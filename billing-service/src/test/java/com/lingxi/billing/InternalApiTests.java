@@ -21,6 +21,9 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.UserRegistered;
+import com.lingxi.common.test.TestTrust;
+import com.lingxi.common.trust.InternalApi;
+import com.lingxi.common.trust.TrustHeaders;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +76,7 @@ class InternalApiTests {
 		UUID instance = UUID.randomUUID();
 		JsonNode issued = this.http.post()
 			.uri("/internal/keys")
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("instanceId", instance))
 			.exchange()
@@ -91,6 +95,7 @@ class InternalApiTests {
 
 		this.http.get()
 			.uri("/internal/keys/{id}", keyId)
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -103,9 +108,15 @@ class InternalApiTests {
 			.isEmpty();
 		assertThat(this.rows.count("SELECT count(*) FROM instance_keys WHERE secret_hash LIKE '%" + secret + "%'"))
 			.isZero();
-		this.http.get().uri("/internal/keys/{id}", UUID.randomUUID()).exchange().expectStatus().isNotFound();
+		this.http.get()
+			.uri("/internal/keys/{id}", UUID.randomUUID())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNotFound();
 		this.http.post()
 			.uri("/internal/keys")
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{}")
 			.exchange()
@@ -122,6 +133,7 @@ class InternalApiTests {
 		UUID user = UUID.randomUUID();
 		this.http.post()
 			.uri("/internal/keys/{id}/bind", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("userId", user))
 			.exchange()
@@ -136,6 +148,7 @@ class InternalApiTests {
 		this.keys.bind(key, user);
 		this.http.post()
 			.uri("/internal/keys/{id}/bind", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("userId", UUID.randomUUID()))
 			.exchange()
@@ -146,6 +159,7 @@ class InternalApiTests {
 			.isEqualTo("https://lingxi.cloud/problems/key-bound-to-another-user");
 		this.http.post()
 			.uri("/internal/keys/{id}/bind", UUID.randomUUID())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("userId", user))
 			.exchange()
@@ -159,6 +173,7 @@ class InternalApiTests {
 		chat(key.secret()).expectStatus().isOk();
 		JsonNode rotated = this.http.post()
 			.uri("/internal/keys/{id}/rotate", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -176,6 +191,7 @@ class InternalApiTests {
 		// The rotated key keeps its binding.
 		this.http.get()
 			.uri("/internal/keys/{id}", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.exchange()
 			.expectBody()
 			.jsonPath("$.userId")
@@ -186,18 +202,112 @@ class InternalApiTests {
 	void aRevokedKeyIsGone() {
 		Key key = this.keys.forNewUser();
 		chat(key.secret()).expectStatus().isOk();
-		this.http.delete().uri("/internal/keys/{id}", key.id()).exchange().expectStatus().isNoContent();
+		this.http.delete()
+			.uri("/internal/keys/{id}", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNoContent();
 		chat(key.secret()).expectStatus().isUnauthorized();
-		this.http.get().uri("/internal/keys/{id}", key.id()).exchange().expectStatus().isNotFound();
-		this.http.delete().uri("/internal/keys/{id}", key.id()).exchange().expectStatus().isNoContent();
-		this.http.delete().uri("/internal/keys/{id}", UUID.randomUUID()).exchange().expectStatus().isNotFound();
-		this.http.post().uri("/internal/keys/{id}/rotate", key.id()).exchange().expectStatus().isNotFound();
+		this.http.get()
+			.uri("/internal/keys/{id}", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNotFound();
+		this.http.delete()
+			.uri("/internal/keys/{id}", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNoContent();
+		this.http.delete()
+			.uri("/internal/keys/{id}", UUID.randomUUID())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNotFound();
+		this.http.post()
+			.uri("/internal/keys/{id}/rotate", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNotFound();
+	}
+
+	@Test
+	void onlyInstanceServiceIssuesAndBindsKeysAndOnlyAnOperatorChangesPlans() {
+		Map<String, Object> newInstance = Map.of("instanceId", UUID.randomUUID());
+		this.http.post()
+			.uri("/internal/keys")
+			.headers(TestTrust.asService("config-service", "billing-service"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(newInstance)
+			.exchange()
+			.expectStatus()
+			.isForbidden()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
+		this.http.post()
+			.uri("/internal/keys")
+			.headers(TestTrust.asService(InternalApi.OPERATOR, "billing-service"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(newInstance)
+			.exchange()
+			.expectStatus()
+			.isForbidden();
+		Key key = this.keys.unbound();
+		this.http.post()
+			.uri("/internal/keys/{id}/bind", key.id())
+			.headers(TestTrust.asService("config-service", "billing-service"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("userId", UUID.randomUUID()))
+			.exchange()
+			.expectStatus()
+			.isForbidden();
+		UUID user = UUID.randomUUID();
+		for (String caller : new String[] { "instance-service", "config-service", "user-service" }) {
+			this.http.post()
+				.uri("/internal/users/{id}/plan", user)
+				.headers(TestTrust.asService(caller, "billing-service"))
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(Map.of("plan", "pro"))
+				.exchange()
+				.expectStatus()
+				.isForbidden();
+		}
+		// Without any credential, or with a forged one, nothing changes either.
+		this.http.post()
+			.uri("/internal/users/{id}/plan", user)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("plan", "pro"))
+			.exchange()
+			.expectStatus()
+			.isUnauthorized();
+		this.http.post()
+			.uri("/internal/users/{id}/plan", user)
+			.header(TrustHeaders.SERVICE, TestTrust.strangerToken(InternalApi.OPERATOR, "billing-service"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("plan", "pro"))
+			.exchange()
+			.expectStatus()
+			.isUnauthorized();
+		this.http.get()
+			.uri("/internal/users/{id}/plan", user)
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.plan")
+			.isEqualTo("free");
 	}
 
 	@Test
 	void aUserWithoutASubscriptionIsOnTheFreePlanWithItsLimits() {
 		this.http.get()
 			.uri("/internal/users/{id}/plan", UUID.randomUUID())
+			.headers(TestTrust.asService("config-service", "billing-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -227,6 +337,7 @@ class InternalApiTests {
 		UUID user = UUID.randomUUID();
 		this.http.post()
 			.uri("/internal/users/{id}/plan", user)
+			.headers(TestTrust.asService(InternalApi.OPERATOR, "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("plan", "team", "reason", "sales deal"))
 			.exchange()
@@ -244,6 +355,7 @@ class InternalApiTests {
 		this.keys.plan(user, "team");
 		this.http.get()
 			.uri("/internal/users/{id}/plan", user)
+			.headers(TestTrust.asService("config-service", "billing-service"))
 			.exchange()
 			.expectBody()
 			.jsonPath("$.plan")
@@ -258,7 +370,7 @@ class InternalApiTests {
 		assertThat(payload.path("plan").asString()).isEqualTo("team");
 		this.http.get()
 			.uri("/api/billing/subscription")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("billing-service", user, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -269,6 +381,7 @@ class InternalApiTests {
 			.isEqualTo("sales deal");
 		this.http.post()
 			.uri("/internal/users/{id}/plan", user)
+			.headers(TestTrust.asService(InternalApi.OPERATOR, "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("plan", "platinum"))
 			.exchange()
@@ -293,7 +406,7 @@ class InternalApiTests {
 		assertThat(this.rows.count("SELECT count(*) FROM plan_changes WHERE user_id = '" + user + "'")).isEqualTo(1);
 		this.http.get()
 			.uri("/api/billing/subscription")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("billing-service", user, "free"))
 			.exchange()
 			.expectBody()
 			.jsonPath("$.plan")

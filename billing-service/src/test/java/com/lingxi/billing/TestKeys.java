@@ -8,6 +8,9 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import com.lingxi.common.test.TestTrust;
+import com.lingxi.common.trust.InternalApi;
+
 /** Issues and binds proxy keys through the internal API, as instance-service does. */
 public final class TestKeys {
 
@@ -21,6 +24,7 @@ public final class TestKeys {
 	public Key unbound() {
 		JsonNode issued = this.http.post()
 			.uri("/internal/keys")
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("instanceId", UUID.randomUUID()))
 			.exchange()
@@ -41,6 +45,7 @@ public final class TestKeys {
 	public Key bind(Key key, UUID userId) {
 		this.http.post()
 			.uri("/internal/keys/{id}/bind", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("userId", userId))
 			.exchange()
@@ -53,6 +58,7 @@ public final class TestKeys {
 	public void plan(UUID userId, String plan) {
 		this.http.post()
 			.uri("/internal/users/{id}/plan", userId)
+			.headers(TestTrust.asService(InternalApi.OPERATOR, "billing-service"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("plan", plan))
 			.exchange()

@@ -18,9 +18,12 @@ import com.lingxi.config.sources.ProfileView;
 import com.lingxi.config.sources.SkillBundle;
 import com.lingxi.config.sources.TeamView;
 
+import static com.lingxi.common.test.StandInService.calledBy;
+
 /**
  * Stands in for agent-service, billing-service and user-service: serves their internal
- * endpoints from state the test sets, in their JSON shapes.
+ * endpoints from state the test sets, in their JSON shapes, to config-service's service
+ * token only.
  */
 public final class FakePlatform {
 
@@ -42,27 +45,29 @@ public final class FakePlatform {
 		this.server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
-			.route((routes) -> routes.get("/internal/users/{id}/team", (request, response) -> {
-				if (this.agentServiceDown.get()) {
-					return response.status(503).send();
-				}
-				UUID user = UUID.fromString(request.param("id"));
-				return send(response, this.teams.getOrDefault(user, new TeamView(user, List.of(), null)));
-			})
+			.route((routes) -> routes
+				.get("/internal/users/{id}/team", calledBy("config-service", "agent-service", (request, response) -> {
+					if (this.agentServiceDown.get()) {
+						return response.status(503).send();
+					}
+					UUID user = UUID.fromString(request.param("id"));
+					return send(response, this.teams.getOrDefault(user, new TeamView(user, List.of(), null)));
+				}))
 				.get("/internal/users/{id}/memories/important",
-						(request, response) -> send(response,
-								this.memories.getOrDefault(UUID.fromString(request.param("id")), List.of())))
-				.get("/internal/skills/{id}", (request, response) -> {
+						calledBy("config-service", "agent-service",
+								(request, response) -> send(response,
+										this.memories.getOrDefault(UUID.fromString(request.param("id")), List.of()))))
+				.get("/internal/skills/{id}", calledBy("config-service", "agent-service", (request, response) -> {
 					SkillBundle skill = this.skills.get(request.param("id"));
 					return (skill != null) ? send(response, skill) : response.status(404).send();
-				})
-				.get("/internal/users/{id}/plan", (request, response) -> {
+				}))
+				.get("/internal/users/{id}/plan", calledBy("config-service", "billing-service", (request, response) -> {
 					PlanView plan = this.plans.get(UUID.fromString(request.param("id")));
 					return (plan != null) ? send(response, plan) : response.status(404).send();
-				})
-				.get("/internal/users/{id}",
+				}))
+				.get("/internal/users/{id}", calledBy("config-service", "user-service",
 						(request, response) -> send(response,
-								new ProfileView(UUID.fromString(request.param("id")), "测试用户", "free", Samples.T0))))
+								new ProfileView(UUID.fromString(request.param("id")), "测试用户", "free", Samples.T0)))))
 			.bindNow();
 	}
 

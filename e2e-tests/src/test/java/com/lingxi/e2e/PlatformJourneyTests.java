@@ -59,7 +59,6 @@ class PlatformJourneyTests {
 				"instance-service", "gateway-service")) {
 			ports.put(service, ServiceProcess.freePort());
 		}
-		int gatewayManagementPort = ServiceProcess.freePort();
 		List<String> shared = ApiClient.sharedArguments(database, namespace, ports);
 		shared.addAll(List.of("--lingxi.crypto.keys.e2e=" + Base64.getEncoder().encodeToString(new byte[32]),
 				"--lingxi.crypto.active-key=e2e", "--lingxi.sms.code-pepper=e2e-pepper-0123456789"));
@@ -69,8 +68,7 @@ class PlatformJourneyTests {
 						"--lingxi.instances.local.base-port=29300",
 						"--lingxi.instances.model-base-url=http://127.0.0.1:" + ports.get("billing-service") + "/v1",
 						// Room for exactly one gateway: the warm one the first user gets.
-						"--lingxi.instances.local.memory-budget=1200MB", "--lingxi.instances.pool.target=1"),
-				"gateway-service", List.of("--management.server.port=" + gatewayManagementPort));
+						"--lingxi.instances.local.memory-budget=1200MB", "--lingxi.instances.pool.target=1"));
 		Map<String, ServiceProcess> started = new LinkedHashMap<>();
 		for (Map.Entry<String, Integer> service : ports.entrySet()) {
 			List<String> arguments = new ArrayList<>(shared);
@@ -80,11 +78,8 @@ class PlatformJourneyTests {
 			processes.add(process);
 			started.put(service.getKey(), process);
 		}
-		for (Map.Entry<String, ServiceProcess> service : started.entrySet()) {
-			int healthPort = service.getKey().equals("gateway-service") ? gatewayManagementPort
-					: ports.get(service.getKey());
-			service.getValue()
-				.awaitHealthy("http://127.0.0.1:" + healthPort + "/actuator/health", Duration.ofSeconds(180));
+		for (ServiceProcess process : started.values()) {
+			process.awaitHealthy(Duration.ofSeconds(180));
 		}
 		api = new ApiClient(ports.get("gateway-service"));
 	}

@@ -14,9 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.lingxi.common.test.TestTrust;
+
 /**
  * One service of the platform as a real process: its repackaged jar, started with
- * {@code java -jar} and the given arguments, its output in {@code target/e2e-logs/}.
+ * {@code java -jar} and the given arguments, its output in {@code target/e2e-logs/}, in
+ * development mode, with its own credentials ({@link TestTrust}) in its environment as
+ * {@code ./lingxi up} gives them, and its actuator on a management port of its own.
  */
 final class ServiceProcess {
 
@@ -26,10 +30,13 @@ final class ServiceProcess {
 
 	private final Path log;
 
-	private ServiceProcess(String name, Process process, Path log) {
+	private final int managementPort;
+
+	private ServiceProcess(String name, Process process, Path log, int managementPort) {
 		this.name = name;
 		this.process = process;
 		this.log = log;
+		this.managementPort = managementPort;
 	}
 
 	static ServiceProcess start(String module, List<String> arguments) throws IOException {
@@ -42,13 +49,23 @@ final class ServiceProcess {
 		Path log = logs.resolve(module + ".log");
 		List<String> command = new ArrayList<>(
 				List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()));
+		int managementPort = freePort();
+		command.add("--management.server.port=" + managementPort);
 		command.addAll(arguments);
-		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		return new ServiceProcess(module, process, log);
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+		builder.environment().putAll(TestTrust.environment(module));
+		builder.environment().put("LINGXI_DEVELOPMENT", "true");
+		return new ServiceProcess(module, builder.start(), log, managementPort);
 	}
 
-	/** Waits until {@code healthUrl} reports UP, or fails with the end of the log. */
-	ServiceProcess awaitHealthy(String healthUrl, Duration timeout) throws Exception {
+	/** The port of its actuator endpoints. */
+	int managementPort() {
+		return this.managementPort;
+	}
+
+	/** Waits until its health endpoint reports UP, or fails with the end of the log. */
+	ServiceProcess awaitHealthy(Duration timeout) throws Exception {
+		String healthUrl = "http://127.0.0.1:" + this.managementPort + "/actuator/health";
 		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 		long deadline = System.nanoTime() + timeout.toNanos();
 		while (System.nanoTime() < deadline) {

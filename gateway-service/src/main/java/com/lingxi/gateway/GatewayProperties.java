@@ -17,21 +17,29 @@ import org.springframework.util.unit.DataSize;
  * @param publicPaths exceptions to {@code protectedPaths}, optionally prefixed by a
  * method ({@code "GET /api/skills/**"})
  * @param maxBodySize largest request body accepted
- * @param trustedProxies addresses of load balancers in front of the gateway whose
- * {@code X-Forwarded-For} is believed; empty means the TCP peer is the client
+ * @param trustedProxies addresses or CIDR ranges of load balancers in front of the
+ * gateway whose {@code X-Forwarded-For} is believed; empty means the TCP peer is the
+ * client
+ * @param behindLoadBalancer the gateway is only reachable through load balancers: it
+ * refuses to start without {@code trustedProxies} and answers a request from any other
+ * peer with 403 (so that nobody bypasses the balancer, and clients are told apart by
+ * their own addresses, not the balancer's)
  * @param hsts whether to send {@code Strict-Transport-Security} (when served over https)
  * @param rateLimit request rate limits
  * @param routeTimeouts time limit per route id (circuit breaker time limiter); routes
  * without an entry use {@code defaultRouteTimeout}
  * @param defaultRouteTimeout time limit of a routed request
+ * @param signedOutRefresh how often the gateway copies the signed-out tokens from Redis
+ * (the copy it checks while Redis is unreachable)
  */
 @ConfigurationProperties(prefix = "lingxi.gateway")
 public record GatewayProperties(@DefaultValue Jwt jwt, @DefaultValue("/api/**") List<String> protectedPaths,
 		@DefaultValue( {
 				"/api/auth/**", "/api/dev/**" }) List<String> publicPaths,
 		@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue List<String> trustedProxies,
-		@DefaultValue("false") boolean hsts, @DefaultValue RateLimit rateLimit, Map<String, Duration> routeTimeouts,
-		@DefaultValue("15s") Duration defaultRouteTimeout){
+		@DefaultValue("false") boolean behindLoadBalancer, @DefaultValue("false") boolean hsts,
+		@DefaultValue RateLimit rateLimit, Map<String, Duration> routeTimeouts,
+		@DefaultValue("15s") Duration defaultRouteTimeout, @DefaultValue("10s") Duration signedOutRefresh){
 
 	/**
 	 * Access token verification.
@@ -46,11 +54,16 @@ public record GatewayProperties(@DefaultValue Jwt jwt, @DefaultValue("/api/**") 
 	 * @param clockSkew tolerance for {@code exp} and {@code nbf}
 	 * @param verifiedTokenCacheSize how many verified tokens are remembered (until they
 	 * expire)
+	 * @param verificationsPerSecond signature checks of not-yet-verified tokens one
+	 * client address may cause per second (0: no limit), counted before the check so that
+	 * forged tokens cannot buy CPU
+	 * @param verificationBurst how many such checks an address may make at once
 	 */
 	public record Jwt(@DefaultValue("http://user-service/.well-known/jwks.json") String jwksUri,
 			@DefaultValue("https://lingxi.cloud") String issuer, @DefaultValue("lingxi-api") String audience,
 			@DefaultValue("5m") Duration cacheTtl, @DefaultValue("10s") Duration minRefreshInterval,
-			@DefaultValue("30s") Duration clockSkew, @DefaultValue("100000") long verifiedTokenCacheSize) {
+			@DefaultValue("30s") Duration clockSkew, @DefaultValue("100000") long verifiedTokenCacheSize,
+			@DefaultValue("10") double verificationsPerSecond, @DefaultValue("30") int verificationBurst) {
 
 	}
 

@@ -2,6 +2,7 @@ package com.lingxi.gateway;
 
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -33,8 +34,14 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import com.lingxi.common.identity.DeniedTokens;
 import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.common.test.TestInfrastructure;
+import com.lingxi.common.test.TestTrust;
+import com.lingxi.common.trust.EdgeAssertion;
+import com.lingxi.common.trust.EdgeAssertions;
+import com.lingxi.common.trust.InvalidCredentialException;
+import com.lingxi.common.trust.TrustHeaders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** The gateway in front of a stand-in backend, with real Redis. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -57,7 +64,9 @@ class GatewayTests {
 		registry.add("spring.data.redis.port", () -> TestInfrastructure.redis().port());
 		registry.add("lingxi.redis.namespace", () -> TestInfrastructure.newRedisNamespace("gateway"));
 		registry.add("management.server.port", () -> "0");
+		TestTrust.properties("gateway-service").forEach((name, value) -> registry.add(name, () -> value));
 		registry.add("lingxi.gateway.max-body-size", () -> "4KB");
+		registry.add("lingxi.gateway.jwt.verifications-per-second", () -> "0");
 		registry.add("lingxi.gateway.rate-limit.anonymous.requests-per-second", () -> "1");
 		registry.add("lingxi.gateway.rate-limit.anonymous.burst", () -> "3");
 		registry.add("lingxi.gateway.rate-limit.plans.free.requests-per-second", () -> "1000");
@@ -84,8 +93,20 @@ class GatewayTests {
 		return "10.0." + (int) (Math.random() * 250) + "." + (int) (Math.random() * 250);
 	}
 
+	/**
+	 * What the gateway signed for the service a request reached, checked with that
+	 * service's key.
+	 */
+	private static EdgeAssertion asserted(JsonNode seen, String service) {
+		String token = seen.path("headers").path("x-lingxi-edge").asString();
+		return new EdgeAssertions.Verifier(service,
+				EdgeAssertions.decodeKey(TestTrust.edgeKey(service), "lingxi.trust.edge-key"), Duration.ofSeconds(30),
+				Clock.systemUTC())
+			.verify(token);
+	}
+
 	@Test
-	void authenticatedRequestsReachTheServiceWithTheGatewaysIdentityOnly() {
+	void authenticatedRequestsReachTheServiceWithAnAssertionOfTheVerifiedUserOnly() {
 		UUID user = UUID.randomUUID();
 		JsonNode seen = echo(this.http.get()
 			.uri("/api/user/profile")
@@ -93,13 +114,25 @@ class GatewayTests {
 			.header("X-User-Id", UUID.randomUUID().toString())
 			.header("X-User-Plan", "enterprise")
 			.header("X-User-Admin", "true")
-			.header("X-Client-Ip", "1.2.3.4"));
+			.header("X-Client-Ip", "1.2.3.4")
+			.header(TrustHeaders.EDGE, TestTrust.edgeAssertion("user-service", UUID.randomUUID(), "enterprise"))
+			.header(TrustHeaders.SERVICE, TestTrust.serviceToken("instance-service", "user-service")));
 		JsonNode headers = seen.path("headers");
-		assertThat(headers.path("x-user-id").asString()).isEqualTo(user.toString());
-		assertThat(headers.path("x-user-plan").asString()).isEqualTo("pro");
+		EdgeAssertion assertion = asserted(seen, "user-service");
+		assertThat(assertion.userId()).isEqualTo(user);
+		assertThat(assertion.plan()).isEqualTo("pro");
+		assertThat(assertion.clientIp()).isEqualTo("127.0.0.1");
+		assertThat(assertion.requestId()).isEqualTo(headers.path("x-request-id").asString()).isNotBlank();
+		assertThat(headers.has("x-user-id")).isFalse();
+		assertThat(headers.has("x-user-plan")).isFalse();
 		assertThat(headers.has("x-user-admin")).isFalse();
-		assertThat(headers.path("x-client-ip").asString()).isEqualTo("127.0.0.1");
-		assertThat(headers.path("x-request-id").asString()).isNotBlank();
+		assertThat(headers.has("x-lingxi-service")).isFalse();
+		// Meant for user-service: no other service would accept it.
+		assertThatExceptionOfType(InvalidCredentialException.class).isThrownBy(() -> asserted(seen, "agent-service"));
+		EdgeAssertion forAgents = asserted(echo(
+				this.http.get().uri("/api/agents").header("Authorization", "Bearer " + backend.token(user, "pro"))),
+				"agent-service");
+		assertThat(forAgents.userId()).isEqualTo(user);
 	}
 
 	@Test
@@ -121,6 +154,9 @@ class GatewayTests {
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{}"));
 		assertThat(seen.path("headers").has("x-user-id")).isFalse();
+		EdgeAssertion anonymous = asserted(seen, "user-service");
+		assertThat(anonymous.userId()).isNull();
+		assertThat(anonymous.clientIp()).isEqualTo("127.0.0.1");
 	}
 
 	@Test

@@ -17,6 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 import com.lingxi.common.id.Ids;
 
+import static com.lingxi.common.test.StandInService.calledBy;
+
 /**
  * Stands in for billing-service's key API and config-service's internal configuration
  * API, in their JSON shapes, with state the test sets and records of what was asked.
@@ -40,39 +42,41 @@ public final class FakePlatform {
 		this.server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
-			.route((routes) -> routes.post("/internal/keys",
+			.route((routes) -> routes.post("/internal/keys", calledBy("instance-service", "billing-service",
 					(request, response) -> request.receive().aggregate().asString().flatMap((raw) -> {
 						UUID keyId = Ids.uuidV7();
 						this.calls.add("issue " + keyId);
 						return send(response, Map.of("keyId", keyId, "key", "lx-test-" + keyId, "instanceId",
 								this.json.readTree(raw).path("instanceId").asString()));
-					}))
-				.post("/internal/keys/{id}/bind",
+					})))
+				.post("/internal/keys/{id}/bind", calledBy("instance-service", "billing-service",
 						(request, response) -> request.receive().aggregate().asString().flatMap((raw) -> {
 							UUID keyId = UUID.fromString(request.param("id"));
 							UUID user = UUID.fromString(this.json.readTree(raw).path("userId").asString());
 							this.keyOwners.put(keyId, user);
 							this.calls.add("bind " + keyId + " " + user);
 							return send(response, Map.of("keyId", keyId, "userId", user));
-						}))
-				.delete("/internal/keys/{id}", (request, response) -> {
+						})))
+				.delete("/internal/keys/{id}", calledBy("instance-service", "billing-service", (request, response) -> {
 					this.revoked.add(UUID.fromString(request.param("id")));
 					return response.status(204).send();
-				})
-				.get("/internal/users/{id}/plan",
-						(request, response) -> send(response, Map.of("userId", request.param("id"), "plan", "free")))
-				.get("/internal/configs/warm",
-						(request, response) -> send(response,
-								Map.of("version", 0, "sha256", "warm", "bundle",
-										Bundles.bundle(List.of("assistant"), "warm"))))
-				.get("/internal/configs/{id}/current", (request, response) -> {
-					Object[] config = this.configs.get(UUID.fromString(request.param("id")));
-					if (config == null) {
-						return response.status(404).send();
-					}
-					return send(response, Map.of("userId", request.param("id"), "version", config[0], "sha256",
-							"sha-" + config[0], "bundle", config[1]));
 				}))
+				.get("/internal/users/{id}/plan", calledBy("instance-service", "billing-service",
+						(request, response) -> send(response, Map.of("userId", request.param("id"), "plan", "free"))))
+				.get("/internal/configs/warm",
+						calledBy("instance-service", "config-service",
+								(request, response) -> send(response,
+										Map.of("version", 0, "sha256", "warm", "bundle",
+												Bundles.bundle(List.of("assistant"), "warm")))))
+				.get("/internal/configs/{id}/current",
+						calledBy("instance-service", "config-service", (request, response) -> {
+							Object[] config = this.configs.get(UUID.fromString(request.param("id")));
+							if (config == null) {
+								return response.status(404).send();
+							}
+							return send(response, Map.of("userId", request.param("id"), "version", config[0], "sha256",
+									"sha-" + config[0], "bundle", config[1]));
+						})))
 			.bindNow();
 	}
 

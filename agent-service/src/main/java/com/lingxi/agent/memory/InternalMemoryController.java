@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import com.lingxi.agent.support.FieldErrors;
+import com.lingxi.common.trust.InternalApi;
 
 /** {@code /internal/users/{userId}/memories/important} for config-service's MEMORY.md. */
 @RestController
@@ -37,6 +38,7 @@ class InternalMemoryController {
 
 	}
 
+	@InternalApi(callers = "config-service")
 	@GetMapping("/internal/users/{userId}/memories/important")
 	Mono<List<Important>> important(@PathVariable UUID userId, @RequestParam(defaultValue = "20") int limit) {
 		int max = this.memories.properties().maxImportantLimit();

@@ -16,6 +16,7 @@ import com.lingxi.agent.skill.catalog.SkillSync;
 import com.lingxi.agent.skill.registry.RegistrySync;
 import com.lingxi.common.problem.ProblemException;
 import com.lingxi.common.problem.ProblemTypes;
+import com.lingxi.common.trust.InternalApi;
 
 /**
  * {@code /internal/skills}: skill bundles for config-service and a manual registry sync
@@ -58,6 +59,7 @@ class InternalSkillController {
 
 	}
 
+	@InternalApi(callers = "config-service")
 	@GetMapping("/internal/skills/{skillId}")
 	Mono<Bundle> bundle(@PathVariable String skillId) {
 		return this.catalog.find(skillId)
@@ -75,6 +77,7 @@ class InternalSkillController {
 		return executable ? Boolean.TRUE : null;
 	}
 
+	@InternalApi(callers = InternalApi.OPERATOR)
 	@PostMapping("/internal/skills/sync")
 	Mono<SkillSync.Report> sync() {
 		if (this.registrySync == null) {

@@ -23,6 +23,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import com.lingxi.agent.AgentServiceTest;
 import com.lingxi.agent.Caller;
 import com.lingxi.agent.Outbox;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -200,6 +201,7 @@ class MemoryTests {
 
 		JsonNode important = caller.json(this.http.get()
 			.uri("/internal/users/{id}/memories/important?limit=2", caller.id())
+			.headers(TestTrust.asService("config-service", "agent-service"))
 			.exchange()
 			.expectStatus()
 			.isOk());
@@ -209,6 +211,7 @@ class MemoryTests {
 		assertThat(important.path(0).has("updatedAt")).isTrue();
 		this.http.get()
 			.uri("/internal/users/{id}/memories/important?limit=1000", caller.id())
+			.headers(TestTrust.asService("config-service", "agent-service"))
 			.exchange()
 			.expectStatus()
 			.isBadRequest();

@@ -15,6 +15,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import com.lingxi.agent.AgentServiceTest;
 import com.lingxi.agent.Caller;
 import com.lingxi.agent.Outbox;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -134,6 +135,7 @@ class MarketplaceTests {
 
 		JsonNode bundle = this.http.get()
 			.uri("/internal/skills/data-analysis")
+			.headers(TestTrust.asService("config-service", "agent-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -151,7 +153,12 @@ class MarketplaceTests {
 		assertThat(new String(Base64.getDecoder().decode(script.path("content").asString()), StandardCharsets.UTF_8))
 			.startsWith("#!/usr/bin/env python3");
 		assertThat(script.path("executable").asBoolean()).isTrue();
-		this.http.get().uri("/internal/skills/nope").exchange().expectStatus().isNotFound();
+		this.http.get()
+			.uri("/internal/skills/nope")
+			.headers(TestTrust.asService("config-service", "agent-service"))
+			.exchange()
+			.expectStatus()
+			.isNotFound();
 	}
 
 	@Test

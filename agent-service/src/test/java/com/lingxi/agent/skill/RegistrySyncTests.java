@@ -33,6 +33,8 @@ import com.lingxi.agent.skill.registry.RegistrySkills;
 import com.lingxi.agent.skill.registry.RegistrySync;
 import com.lingxi.common.problem.ProblemException;
 import com.lingxi.common.redis.LingxiRedis;
+import com.lingxi.common.test.TestTrust;
+import com.lingxi.common.trust.InternalApi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -93,6 +95,7 @@ class RegistrySyncTests {
 	private JsonNode runSync() {
 		return this.http.post()
 			.uri("/internal/skills/sync")
+			.headers(TestTrust.asService(InternalApi.OPERATOR, "agent-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -137,6 +140,7 @@ class RegistrySyncTests {
 		assertThat(weather.path("tags").valueStream().map(JsonNode::asString)).containsExactly("weather", "china");
 		this.http.get()
 			.uri("/internal/skills/weather-cn")
+			.headers(TestTrust.asService("config-service", "agent-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -169,6 +173,7 @@ class RegistrySyncTests {
 		assertThat(updated.path("updated").asInt()).isEqualTo(1);
 		this.http.get()
 			.uri("/internal/skills/weather-cn")
+			.headers(TestTrust.asService("config-service", "agent-service"))
 			.exchange()
 			.expectBody()
 			.jsonPath("$.version")

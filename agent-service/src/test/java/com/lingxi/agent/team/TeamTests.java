@@ -21,6 +21,7 @@ import com.lingxi.agent.Caller;
 import com.lingxi.agent.Outbox;
 import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.UserRegistered;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -253,7 +254,10 @@ class TeamTests {
 			.isCreated();
 		caller.post("/api/agents", Map.of("agentId", "writer")).expectStatus().isCreated();
 		caller.put("/api/agents/writer", Map.of("enabled", false)).expectStatus().isOk();
-		JsonNode team = caller.json(this.http.get().uri("/internal/users/{id}/team", caller.id()).exchange());
+		JsonNode team = caller.json(this.http.get()
+			.uri("/internal/users/{id}/team", caller.id())
+			.headers(TestTrust.asService("config-service", "agent-service"))
+			.exchange());
 		assertThat(team.path("userId").asString()).isEqualTo(caller.id().toString());
 		assertThat(team.has("provisional")).isFalse();
 		Instant teamUpdated = Instant.parse(team.path("updatedAt").asString());
@@ -274,10 +278,16 @@ class TeamTests {
 		assertThat(Instant.parse(writer.path("updatedAt").asString())).isBeforeOrEqualTo(teamUpdated);
 
 		caller.delete("/api/agents/writer").expectStatus().isNoContent();
-		JsonNode after = caller.json(this.http.get().uri("/internal/users/{id}/team", caller.id()).exchange());
+		JsonNode after = caller.json(this.http.get()
+			.uri("/internal/users/{id}/team", caller.id())
+			.headers(TestTrust.asService("config-service", "agent-service"))
+			.exchange());
 		assertThat(Instant.parse(after.path("updatedAt").asString())).isAfter(teamUpdated);
 
-		JsonNode stranger = caller.json(this.http.get().uri("/internal/users/{id}/team", UUID.randomUUID()).exchange());
+		JsonNode stranger = caller.json(this.http.get()
+			.uri("/internal/users/{id}/team", UUID.randomUUID())
+			.headers(TestTrust.asService("config-service", "agent-service"))
+			.exchange());
 		assertThat(stranger.path("provisional").asBoolean()).isTrue();
 		assertThat(stranger.path("agents").findValuesAsString("agentId")).containsExactly("assistant");
 	}
@@ -291,8 +301,10 @@ class TeamTests {
 				.then(this.events.publish(UserRegistered.TOPIC, user, payload)))
 			.block();
 		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-			JsonNode team = new Caller(this.http, user, "free")
-				.json(this.http.get().uri("/internal/users/{id}/team", user).exchange());
+			JsonNode team = new Caller(this.http, user, "free").json(this.http.get()
+				.uri("/internal/users/{id}/team", user)
+				.headers(TestTrust.asService("config-service", "agent-service"))
+				.exchange());
 			assertThat(team.has("provisional")).isFalse();
 			assertThat(team.path("agents").findValuesAsString("agentId")).containsExactly("assistant");
 		});

@@ -18,6 +18,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import com.lingxi.common.trust.InternalApi;
+
 /**
  * {@code /internal/keys/**}: instance-service issues a key per instance, binds it to the
  * user the instance is assigned to, rotates and revokes it. Never routed publicly.
@@ -31,6 +33,7 @@ class InternalKeyController {
 		this.keys = keys;
 	}
 
+	@InternalApi(callers = "instance-service")
 	@PostMapping("/internal/keys")
 	@ResponseStatus(HttpStatus.CREATED)
 	Mono<Map<String, Object>> issue(@Valid @RequestBody IssueRequest request) {
@@ -45,22 +48,26 @@ class InternalKeyController {
 		});
 	}
 
+	@InternalApi(callers = { "instance-service", InternalApi.OPERATOR })
 	@GetMapping("/internal/keys/{keyId}")
 	Mono<InstanceKey> find(@PathVariable UUID keyId) {
 		return this.keys.find(keyId);
 	}
 
+	@InternalApi(callers = "instance-service")
 	@PostMapping("/internal/keys/{keyId}/bind")
 	Mono<InstanceKey> bind(@PathVariable UUID keyId, @Valid @RequestBody BindRequest request) {
 		return this.keys.bind(keyId, request.userId());
 	}
 
+	@InternalApi(callers = { "instance-service", InternalApi.OPERATOR })
 	@PostMapping("/internal/keys/{keyId}/rotate")
 	Mono<Rotated> rotate(@PathVariable UUID keyId) {
 		return this.keys.rotate(keyId)
 			.map((issued) -> new Rotated(issued.key().keyId(), issued.secret(), issued.previousValidUntil()));
 	}
 
+	@InternalApi(callers = { "instance-service", InternalApi.OPERATOR })
 	@DeleteMapping("/internal/keys/{keyId}")
 	@ResponseStatus(HttpStatus.NO_CONTENT)
 	Mono<Void> revoke(@PathVariable UUID keyId) {

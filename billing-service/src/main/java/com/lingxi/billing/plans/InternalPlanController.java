@@ -13,6 +13,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import com.lingxi.common.trust.InternalApi;
+
 /**
  * {@code /internal/users/{userId}/plan}: a user's plan and limits for config-service,
  * agent-service and instance-service, and changing it (operators, later the payment
@@ -27,11 +29,13 @@ class InternalPlanController {
 		this.plans = plans;
 	}
 
+	@InternalApi(callers = { "config-service", "instance-service" })
 	@GetMapping("/internal/users/{userId}/plan")
 	Mono<UserPlan> plan(@PathVariable UUID userId) {
 		return this.plans.subscription(userId).map(this::view);
 	}
 
+	@InternalApi(callers = InternalApi.OPERATOR)
 	@PostMapping("/internal/users/{userId}/plan")
 	Mono<UserPlan> change(@PathVariable UUID userId, @Valid @RequestBody ChangeRequest request) {
 		String reason = (request.reason() != null && !request.reason().isBlank()) ? request.reason().strip() : "admin";

@@ -32,6 +32,7 @@ import com.lingxi.billing.FakeUpstream;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
+import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -350,7 +351,12 @@ class ModelProxyTests {
 
 		Key key = this.keys.forNewUser();
 		post(key, chat("standard", false, false, "hi")).expectStatus().isOk();
-		this.http.delete().uri("/internal/keys/{id}", key.id()).exchange().expectStatus().isNoContent();
+		this.http.delete()
+			.uri("/internal/keys/{id}", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isNoContent();
 		post(key, chat("standard", false, false, "hi")).expectStatus()
 			.isUnauthorized()
 			.expectBody()

@@ -26,6 +26,7 @@ import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
 import com.lingxi.common.redis.LingxiRedis;
+import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,7 +107,7 @@ class QuotaTests {
 	JsonNode quota(UUID user) {
 		return this.http.get()
 			.uri("/api/billing/quota")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("billing-service", user, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()

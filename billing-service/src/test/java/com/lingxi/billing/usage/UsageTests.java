@@ -30,6 +30,7 @@ import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.common.events.EventPublisher;
+import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,7 +90,7 @@ class UsageTests {
 	JsonNode usage(UUID user, String query) {
 		return this.http.get()
 			.uri("/api/billing/usage" + query)
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("billing-service", user, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -158,7 +159,7 @@ class UsageTests {
 		assertThat(bobs.path("total").path("requests").asLong()).isZero();
 		this.http.get()
 			.uri("/api/billing/quota")
-			.header("X-User-Id", bob.userId().toString())
+			.headers(TestTrust.asUser("billing-service", bob.userId(), "free"))
 			.exchange()
 			.expectBody()
 			.jsonPath("$.used")
@@ -173,7 +174,7 @@ class UsageTests {
 				"?from=2020-01-01&to=2026-01-01")) {
 			this.http.get()
 				.uri("/api/billing/usage" + query)
-				.header("X-User-Id", user.toString())
+				.headers(TestTrust.asUser("billing-service", user, "free"))
 				.exchange()
 				.expectStatus()
 				.isBadRequest()
@@ -201,7 +202,7 @@ class UsageTests {
 			.isEqualTo("standard");
 		this.http.post()
 			.uri("/api/billing/checkout")
-			.header("X-User-Id", UUID.randomUUID().toString())
+			.headers(TestTrust.asUser("billing-service", UUID.randomUUID(), "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"plan\":\"pro\",\"returnUrl\":\"https://lingxi.cloud/console\"}")
 			.exchange()

@@ -3,21 +3,25 @@ package com.lingxi.common.identity;
 import java.util.List;
 
 /**
- * Headers the gateway sets on every request it forwards, after removing any a client
- * sent. Services trust them only because nothing but the gateway can reach them.
+ * Headers about the caller. Services never believe the {@code X-User-*} headers (anyone
+ * who reaches a port could send them): the user comes from the gateway's signed edge
+ * assertion ({@link com.lingxi.common.trust.TrustHeaders}). The gateway still removes any
+ * copy a client sends, so nothing downstream is tempted to read them.
  */
 public final class IdentityHeaders {
 
-	/** The authenticated user's id (UUID). Absent for anonymous requests. */
+	/** Legacy user id header: removed at the edge, ignored everywhere. */
 	public static final String USER_ID = "X-User-Id";
 
-	/** The authenticated user's plan ({@code free}, {@code pro}, ...). */
+	/** Legacy plan header: removed at the edge, ignored everywhere. */
 	public static final String USER_PLAN = "X-User-Plan";
 
 	/** Correlates one request across services and logs. */
 	public static final String REQUEST_ID = "X-Request-Id";
 
-	/** The client address as the gateway saw it. */
+	/**
+	 * The client address; informational only (the edge assertion carries the real one).
+	 */
 	public static final String CLIENT_IP = "X-Client-Ip";
 
 	/** Headers that only the gateway may set: any copy from a client is removed first. */

@@ -2,12 +2,11 @@ package com.lingxi.common.identity;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
-import java.util.UUID;
 
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
@@ -15,11 +14,27 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.problem.ProblemTypes;
+import com.lingxi.common.trust.EdgeAssertion;
+import com.lingxi.common.trust.EdgeAssertions;
+import com.lingxi.common.trust.InvalidCredentialException;
+import com.lingxi.common.trust.ServiceTokenVerifier;
+import com.lingxi.common.trust.TrustHeaders;
 
 /**
- * Reads the gateway's identity headers into a {@link RequestContext} (exchange attribute
- * and Reactor context), echoes the request id, and refuses protected paths without a
- * caller.
+ * Establishes who is calling, from credentials this service verifies itself, into a
+ * {@link RequestContext} (exchange attribute and Reactor context):
+ * <ul>
+ * <li>{@code /internal/**}: a service token naming this service as its audience, then the
+ * handler's {@link com.lingxi.common.trust.InternalApi} list of callers (401 without a
+ * valid token, 403 for a service not on the list);</li>
+ * <li>everything else (the API): the gateway's edge assertion for this service, which
+ * states the user (if signed in), the client address and the request id (401 without one:
+ * nothing reaches the API but through the gateway); protected paths also need a
+ * user.</li>
+ * </ul>
+ * Identity headers such as {@code X-User-Id} are never read. Exempt paths (public keys)
+ * need no credential.
  */
 public final class IdentityWebFilter implements WebFilter, Ordered {
 
@@ -35,9 +50,25 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 
 	private final PathRules publicPaths;
 
-	public IdentityWebFilter(IdentityProperties properties) {
+	private final PathRules internalPaths;
+
+	private final PathRules exemptPaths;
+
+	private final EdgeAssertions.Verifier edge;
+
+	private final ServiceTokenVerifier services;
+
+	private final InternalCallers callers;
+
+	IdentityWebFilter(IdentityProperties properties, PathRules exemptPaths, EdgeAssertions.Verifier edge,
+			ServiceTokenVerifier services, InternalCallers callers) {
 		this.protectedPaths = PathRules.of(properties.protectedPaths());
 		this.publicPaths = PathRules.of(properties.publicPaths());
+		this.internalPaths = PathRules.of(properties.internalPaths());
+		this.exemptPaths = exemptPaths;
+		this.edge = edge;
+		this.services = services;
+		this.callers = callers;
 	}
 
 	@Override
@@ -48,44 +79,93 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		ServerHttpRequest request = exchange.getRequest();
-		String requestId = RequestIds.of(exchange);
-		exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
-		Optional<CurrentUser> user;
+		PathContainer path = request.getPath().pathWithinApplication();
+		if (this.exemptPaths.matches(request.getMethod(), path)) {
+			return proceed(exchange, chain, new RequestContext(requestId(exchange), peer(request), Optional.empty()));
+		}
+		if (this.internalPaths.matches(request.getMethod(), path)) {
+			return internal(exchange, chain);
+		}
+		return edge(exchange, chain);
+	}
+
+	private Mono<Void> internal(ServerWebExchange exchange, WebFilterChain chain) {
+		String token = exchange.getRequest().getHeaders().getFirst(TrustHeaders.SERVICE);
+		String requestId = requestId(exchange);
+		if (token == null || token.isBlank()) {
+			return Mono.error(unauthorized("Internal endpoints answer only platform services, with a service token."));
+		}
+		String caller;
 		try {
-			user = user(request.getHeaders());
+			caller = this.services.verify(token.strip());
 		}
-		catch (IllegalArgumentException ex) {
-			return Mono.error(ProblemException.unauthorized("The caller identity is malformed."));
+		catch (InvalidCredentialException ex) {
+			return Mono.error(unauthorized(ex.getMessage()));
 		}
-		if (user.isEmpty() && requiresCaller(request)) {
+		RequestContext context = new RequestContext(requestId, peer(exchange.getRequest()), Optional.empty(),
+				Optional.of(caller));
+		return this.callers.allowed(exchange, caller).flatMap((allowed) -> {
+			if (!allowed) {
+				return Mono.error(ProblemException.of(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden",
+						"The service '" + caller + "' may not call this endpoint."));
+			}
+			return proceed(exchange, chain, context);
+		});
+	}
+
+	private Mono<Void> edge(ServerWebExchange exchange, WebFilterChain chain) {
+		ServerHttpRequest request = exchange.getRequest();
+		String token = request.getHeaders().getFirst(TrustHeaders.EDGE);
+		if (token == null || token.isBlank()) {
+			requestId(exchange);
+			return Mono.error(unauthorized("This service answers only requests that come through the Lingxi gateway."));
+		}
+		EdgeAssertion assertion;
+		try {
+			assertion = this.edge.verify(token.strip());
+		}
+		catch (InvalidCredentialException ex) {
+			requestId(exchange);
+			return Mono.error(unauthorized(ex.getMessage()));
+		}
+		String asserted = RequestIds.accept(assertion.requestId());
+		if (asserted != null) {
+			exchange.getAttributes().put(RequestIds.ATTRIBUTE, asserted);
+		}
+		String requestId = requestId(exchange);
+		Optional<CurrentUser> user = Optional.ofNullable(assertion.userId())
+			.map((id) -> new CurrentUser(id,
+					(assertion.plan() == null || assertion.plan().isBlank()) ? "free" : assertion.plan()));
+		if (user.isEmpty() && requiresUser(request)) {
 			return Mono.error(ProblemException.unauthorized("Sign in to use this endpoint."));
 		}
-		RequestContext context = new RequestContext(requestId, clientIp(request), user);
+		String clientIp = (assertion.clientIp() != null && !assertion.clientIp().isBlank()) ? assertion.clientIp()
+				: peer(request);
+		return proceed(exchange, chain, new RequestContext(requestId, clientIp, user));
+	}
+
+	private Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, RequestContext context) {
 		exchange.getAttributes().put(ATTRIBUTE, context);
 		return chain.filter(exchange).contextWrite((ctx) -> ctx.put(RequestContext.KEY, context));
 	}
 
-	private boolean requiresCaller(ServerHttpRequest request) {
+	private static String requestId(ServerWebExchange exchange) {
+		String requestId = RequestIds.of(exchange);
+		exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
+		return requestId;
+	}
+
+	private boolean requiresUser(ServerHttpRequest request) {
 		PathContainer path = request.getPath().pathWithinApplication();
 		return this.protectedPaths.matches(request.getMethod(), path)
 				&& !this.publicPaths.matches(request.getMethod(), path);
 	}
 
-	private static Optional<CurrentUser> user(HttpHeaders headers) {
-		String id = headers.getFirst(IdentityHeaders.USER_ID);
-		if (id == null || id.isBlank()) {
-			return Optional.empty();
-		}
-		String plan = headers.getFirst(IdentityHeaders.USER_PLAN);
-		return Optional
-			.of(new CurrentUser(UUID.fromString(id.trim()), (plan == null || plan.isBlank()) ? "free" : plan));
+	private static ProblemException unauthorized(String detail) {
+		return ProblemException.unauthorized(detail);
 	}
 
-	private static String clientIp(ServerHttpRequest request) {
-		String forwarded = request.getHeaders().getFirst(IdentityHeaders.CLIENT_IP);
-		if (forwarded != null && !forwarded.isBlank()) {
-			return forwarded.trim();
-		}
+	private static String peer(ServerHttpRequest request) {
 		InetSocketAddress remote = request.getRemoteAddress();
 		if (remote == null) {
 			return "unknown";

@@ -11,10 +11,17 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
-/** {@link RemoteCalls} and identity propagation for services that use Feign clients. */
-@AutoConfiguration
+import com.lingxi.common.trust.ServiceTokens;
+import com.lingxi.common.trust.TrustAutoConfiguration;
+import com.lingxi.common.trust.TrustProperties;
+
+/**
+ * {@link RemoteCalls} and the service token on every call, for services that use Feign
+ * clients.
+ */
+@AutoConfiguration(after = TrustAutoConfiguration.class)
 @ConditionalOnClass({ Feign.class, CircuitBreakerOperator.class })
-@EnableConfigurationProperties(RemoteCallProperties.class)
+@EnableConfigurationProperties({ RemoteCallProperties.class, TrustProperties.class })
 public final class RemoteCallsAutoConfiguration {
 
 	@Bean
@@ -24,8 +31,14 @@ public final class RemoteCallsAutoConfiguration {
 	}
 
 	@Bean
-	IdentityPropagatingInterceptor identityPropagatingInterceptor() {
-		return new IdentityPropagatingInterceptor();
+	ServiceIdentityInterceptor serviceIdentityInterceptor(ObjectProvider<ServiceTokens> tokens) {
+		ServiceTokens own = tokens.getIfAvailable();
+		if (own == null) {
+			throw new IllegalStateException("lingxi.trust.service-key (LINGXI_TRUST_SERVICE_KEY) is not set, so this"
+					+ " service cannot prove who it is to the services it calls. ./lingxi up generates it; on Kubernetes"
+					+ " it comes from the service's trust Secret (docs/security.md).");
+		}
+		return new ServiceIdentityInterceptor(own);
 	}
 
 }

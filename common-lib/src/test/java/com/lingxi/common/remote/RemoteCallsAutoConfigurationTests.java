@@ -32,8 +32,13 @@ import org.springframework.web.bind.annotation.PathVariable;
 
 import com.lingxi.common.identity.CurrentUser;
 import com.lingxi.common.identity.RequestContext;
+import com.lingxi.common.test.TestTrust;
+import com.lingxi.common.trust.InvalidCredentialException;
+import com.lingxi.common.trust.TrustAutoConfiguration;
+import com.lingxi.common.trust.TrustHeaders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * A real Feign client against a real local HTTP server, called through
@@ -76,17 +81,18 @@ class RemoteCallsAutoConfigurationTests {
 
 	private ApplicationContextRunner runner() {
 		return new ApplicationContextRunner()
-			.withConfiguration(
-					AutoConfigurations.of(JacksonAutoConfiguration.class, HttpMessageConvertersAutoConfiguration.class,
-							FeignAutoConfiguration.class, RemoteCallsAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class,
+					HttpMessageConvertersAutoConfiguration.class, FeignAutoConfiguration.class,
+					TrustAutoConfiguration.class, RemoteCallsAutoConfiguration.class))
 			.withUserConfiguration(Clients.class)
-			.withPropertyValues("things.url=http://127.0.0.1:" + this.server.port(),
-					"lingxi.remote.defaults.backoff=10ms", "lingxi.remote.defaults.timeout=500ms",
-					"lingxi.remote.defaults.sliding-window-size=4");
+			.withPropertyValues("spring.application.name=config-service",
+					"lingxi.trust.service-key=" + TestTrust.privateKey("config-service"),
+					"things.url=http://127.0.0.1:" + this.server.port(), "lingxi.remote.defaults.backoff=10ms",
+					"lingxi.remote.defaults.timeout=500ms", "lingxi.remote.defaults.sliding-window-size=4");
 	}
 
 	@Test
-	void propagatesRequestIdAndIdentityAndRunsOffTheEventLoop() {
+	void provesTheServicesIdentityCarriesTheRequestIdButNeverTheUser() {
 		UUID user = UUID.randomUUID();
 		RequestContext context = new RequestContext("req-7", "10.1.1.1", Optional.of(new CurrentUser(user, "pro")));
 		runner().run((app) -> {
@@ -99,9 +105,23 @@ class RemoteCallsAutoConfigurationTests {
 				.verifyComplete();
 			HttpServerRequest request = this.requests.get(0);
 			assertThat(request.requestHeaders().get("X-Request-Id")).isEqualTo("req-7");
-			assertThat(request.requestHeaders().get("X-User-Id")).isEqualTo(user.toString());
-			assertThat(request.requestHeaders().get("X-User-Plan")).isEqualTo("pro");
+			assertThat(request.requestHeaders().get("X-User-Id")).isNull();
+			assertThat(request.requestHeaders().get("X-User-Plan")).isNull();
+			String token = request.requestHeaders().get(TrustHeaders.SERVICE);
+			assertThat(TestTrust.verifyServiceToken(token, "things")).isEqualTo("config-service");
+			assertThatExceptionOfType(InvalidCredentialException.class)
+				.isThrownBy(() -> TestTrust.verifyServiceToken(token, "billing-service"));
 		});
+	}
+
+	@Test
+	void aServiceWithFeignClientsButNoKeyDoesNotStart() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class,
+					HttpMessageConvertersAutoConfiguration.class, FeignAutoConfiguration.class,
+					TrustAutoConfiguration.class, RemoteCallsAutoConfiguration.class))
+			.withPropertyValues("spring.application.name=config-service")
+			.run((app) -> assertThat(app).getFailure().rootCause().hasMessageContaining("lingxi.trust.service-key"));
 	}
 
 	@Test

@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import com.lingxi.config.render.Bundle;
 import com.lingxi.config.versions.ConfigPublisher;
+import com.lingxi.common.trust.InternalApi;
 
 /**
  * {@code /internal/configs/*}, for instance-service: what a user's gateway should run
@@ -29,6 +30,7 @@ class InternalConfigController {
 		this.json = json;
 	}
 
+	@InternalApi(callers = "instance-service")
 	@GetMapping("/internal/configs/{userId}/current")
 	Mono<InternalConfig> current(@PathVariable UUID userId) {
 		return this.publisher.current(userId)
@@ -36,6 +38,7 @@ class InternalConfigController {
 					this.json.readTree(stored.bundleJson())));
 	}
 
+	@InternalApi(callers = "instance-service")
 	@GetMapping("/internal/configs/warm")
 	Mono<InternalConfig> warm() {
 		return this.publisher.warm()

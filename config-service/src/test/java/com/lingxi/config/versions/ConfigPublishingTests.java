@@ -29,6 +29,7 @@ import com.lingxi.config.FakePlatform;
 import com.lingxi.config.Samples;
 import com.lingxi.config.sources.PlanView;
 import com.lingxi.config.sources.TeamView;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -77,6 +78,7 @@ class ConfigPublishingTests {
 	private JsonNode internalCurrent(UUID user) {
 		return this.http.get()
 			.uri("/internal/configs/{user}/current", user)
+			.headers(TestTrust.asService("instance-service", "config-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -94,7 +96,7 @@ class ConfigPublishingTests {
 	}
 
 	private WebTestClient.RequestHeadersSpec<?> get(UUID user, String path, Object... vars) {
-		return this.http.get().uri(path, vars).header("X-User-Id", user.toString());
+		return this.http.get().uri(path, vars).headers(TestTrust.asUser("config-service", user, "free"));
 	}
 
 	@Test
@@ -153,7 +155,7 @@ class ConfigPublishingTests {
 
 		this.http.post()
 			.uri("/api/config/rollback")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("config-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("version", 1))
 			.exchange()
@@ -189,7 +191,7 @@ class ConfigPublishingTests {
 			.doesNotExist();
 		this.http.post()
 			.uri("/api/config/rollback")
-			.header("X-User-Id", stranger.toString())
+			.headers(TestTrust.asUser("config-service", stranger, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("version", 9))
 			.exchange()
@@ -206,7 +208,7 @@ class ConfigPublishingTests {
 		get(user, "/api/config/versions?size=1000").exchange().expectStatus().isBadRequest();
 		this.http.post()
 			.uri("/api/config/rollback")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("config-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{}")
 			.exchange()
@@ -230,6 +232,7 @@ class ConfigPublishingTests {
 		try {
 			this.http.get()
 				.uri("/internal/configs/{user}/current", other)
+				.headers(TestTrust.asService("instance-service", "config-service"))
 				.exchange()
 				.expectStatus()
 				.isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
@@ -246,6 +249,7 @@ class ConfigPublishingTests {
 	void theWarmConfigurationIsValidAndHasNoUser() {
 		this.http.get()
 			.uri("/internal/configs/warm")
+			.headers(TestTrust.asService("instance-service", "config-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()

@@ -19,6 +19,7 @@ import com.lingxi.common.test.IntegrationTest;
 import com.lingxi.config.FakePlatform;
 import com.lingxi.config.Samples;
 import com.lingxi.config.sources.TeamView;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,6 +60,7 @@ class RejectedRenderTests {
 				new TeamView(user, List.of(Samples.agent("coder", true, "standard", List.of())), null));
 		this.http.get()
 			.uri("/internal/configs/{user}/current", user)
+			.headers(TestTrust.asService("instance-service", "config-service"))
 			.exchange()
 			.expectStatus()
 			.isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)

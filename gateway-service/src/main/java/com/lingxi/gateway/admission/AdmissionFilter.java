@@ -29,9 +29,10 @@ import com.lingxi.gateway.edge.EdgeFilter;
  * {@code X-RateLimit-Limit} and {@code X-RateLimit-Remaining}.
  *
  * <p>
- * When Redis cannot be asked, requests pass (fail open): a Redis outage must not take the
- * API down with it. Access tokens live for minutes, so a signed-out token stays usable at
- * most that long during an outage. Each such request is counted in
+ * When Redis cannot be asked, a Redis outage must not take the API down with it, nor open
+ * it: a signed-out token is still refused from this gateway's copy of the signed-out
+ * tokens ({@link SignedOutTokens}), and the rate limits hold per gateway replica from
+ * buckets in memory. Each such request is counted in
  * {@code lingxi.gateway.redis.unavailable} so that an alert can fire.
  */
 public final class AdmissionFilter implements WebFilter, Ordered {
@@ -50,13 +51,19 @@ public final class AdmissionFilter implements WebFilter, Ordered {
 
 	private final Counter refused;
 
+	private final SignedOutTokens signedOut;
+
+	private final LocalBuckets fallback = new LocalBuckets();
+
 	public AdmissionFilter(Admission admission, GatewayProperties.RateLimit limits, AuthenticationFilter authentication,
-			MeterRegistry meters) {
+			SignedOutTokens signedOut, MeterRegistry meters) {
 		this.admission = admission;
 		this.limits = limits;
 		this.authentication = authentication;
+		this.signedOut = signedOut;
 		this.unavailable = Counter.builder("lingxi.gateway.redis.unavailable")
-			.description("Requests let through unchecked (rate limit, signed-out tokens) because Redis failed")
+			.description(
+					"Requests admitted from this gateway's own copies (rate limit, signed-out tokens) because Redis failed")
 			.register(meters);
 		this.refused = Counter.builder("lingxi.gateway.ratelimit.refused")
 			.description("Requests refused with 429")
@@ -85,16 +92,30 @@ public final class AdmissionFilter implements WebFilter, Ordered {
 			bucket = "ip:" + exchange.getAttributeOrDefault(EdgeFilter.CLIENT_IP, "unknown");
 			limit = this.limits.anonymous();
 		}
-		return this.admission
-			.check(bucket, (this.limits.enabled() && api) ? limit : null, (caller != null) ? caller.jti() : null)
-			.onErrorResume((ex) -> {
-				this.unavailable.increment();
-				log.warn("Admission check failed, letting the request through: {}", ex.toString());
-				return Mono.empty();
-			})
-			.flatMap((decision) -> admit(exchange, decision))
-			.defaultIfEmpty(exchange)
-			.flatMap(chain::filter);
+		GatewayProperties.Limit applied = (this.limits.enabled() && api) ? limit : null;
+		String jti = (caller != null) ? caller.jti() : null;
+		return this.admission.check(bucket, applied, jti).doOnNext((decision) -> {
+			if (decision.signedOut()) {
+				this.signedOut.remember(jti);
+			}
+		}).onErrorResume((ex) -> {
+			this.unavailable.increment();
+			log.warn("Admission check failed, deciding from this gateway's own copies: {}", ex.toString());
+			return Mono.just(locally(bucket, applied, jti));
+		}).flatMap((decision) -> admit(exchange, decision)).flatMap(chain::filter);
+	}
+
+	/** The decision without Redis: the copy of signed-out tokens, buckets in memory. */
+	private Admission.Decision locally(String bucket, GatewayProperties.Limit limit, String jti) {
+		if (jti != null && this.signedOut.contains(jti)) {
+			return new Admission.Decision(true, false, 0, 0, 0);
+		}
+		if (limit == null) {
+			return new Admission.Decision(false, true, 0, 0, 0);
+		}
+		boolean allowed = this.fallback.take(bucket, limit.requestsPerSecond(), limit.burst());
+		return new Admission.Decision(false, allowed, limit.burst(), allowed ? 1 : 0,
+				allowed ? 0 : (long) Math.ceil(1000 / Math.max(limit.requestsPerSecond(), 0.001)));
 	}
 
 	private Mono<ServerWebExchange> admit(ServerWebExchange exchange, Admission.Decision decision) {

@@ -19,6 +19,7 @@ import com.nimbusds.jwt.SignedJWT;
 import reactor.core.publisher.Mono;
 
 import com.lingxi.gateway.GatewayProperties;
+import com.lingxi.gateway.admission.LocalBuckets;
 
 /**
  * Verifies access tokens: ES256 only (so {@code alg: none} and HMAC tricks fail), a known
@@ -42,6 +43,12 @@ public final class AccessTokenVerifier {
 	 */
 	private final Cache<String, Caller> verified;
 
+	/**
+	 * Signature checks each client address may ask for, per second: a token already
+	 * verified costs nothing, but every new (or forged) one costs an ES256 verification.
+	 */
+	private final LocalBuckets budgets = new LocalBuckets();
+
 	public AccessTokenVerifier(JwksCache keys, GatewayProperties.Jwt properties) {
 		this.keys = keys;
 		this.properties = properties;
@@ -54,9 +61,22 @@ public final class AccessTokenVerifier {
 
 	/** The caller a token proves, or a {@link InvalidTokenException} saying why not. */
 	public Mono<Caller> verify(String token) {
+		return verify(token, null);
+	}
+
+	/**
+	 * As {@link #verify(String)}, first spending one of {@code clientIp}'s signature
+	 * checks when the token is not known yet ({@link TooManyVerificationsException} when
+	 * there is none left).
+	 */
+	public Mono<Caller> verify(String token, String clientIp) {
 		Caller known = this.verified.getIfPresent(token);
 		if (known != null) {
 			return Mono.just(known);
+		}
+		if (clientIp != null && this.properties.verificationsPerSecond() > 0 && !this.budgets.take(clientIp,
+				this.properties.verificationsPerSecond(), this.properties.verificationBurst())) {
+			return Mono.error(new TooManyVerificationsException());
 		}
 		return verifyUncached(token).doOnNext((caller) -> this.verified.put(token, caller));
 	}
@@ -132,6 +152,17 @@ public final class AccessTokenVerifier {
 	 * @param expiresAt when the token expires
 	 */
 	public record Caller(UUID userId, String plan, String jti, Instant expiresAt) {
+	}
+
+	/** A client address asked for more signature checks than it may. */
+	public static final class TooManyVerificationsException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		TooManyVerificationsException() {
+			super("Too many new access tokens from this address.", null, false, false);
+		}
+
 	}
 
 	/** Why a token was refused. */

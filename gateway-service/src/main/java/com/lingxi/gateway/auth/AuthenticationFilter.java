@@ -1,5 +1,7 @@
 package com.lingxi.gateway.auth;
 
+import java.time.Duration;
+
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -11,20 +13,21 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
-import com.lingxi.common.identity.IdentityHeaders;
 import com.lingxi.common.identity.PathRules;
 import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.problem.ProblemTypes;
 import com.lingxi.gateway.GatewayProperties;
 import com.lingxi.gateway.edge.BodySizeLimitFilter;
 import com.lingxi.gateway.edge.EdgeFilter;
 
 /**
- * Authenticates callers by their {@code Authorization: Bearer} access token and tells the
- * services who they are ({@code X-User-Id}, {@code X-User-Plan}). Protected paths without
- * a valid token get a 401 problem; public paths serve anonymous callers (and identified
- * ones, when a valid token comes along). Tokens denied at logout are refused while Redis
- * can be asked; if it cannot, the token is accepted (it expires within minutes) and the
- * failure is counted.
+ * Authenticates callers by their {@code Authorization: Bearer} access token (the services
+ * learn who they are from the edge assertion the gateway signs for each forwarded
+ * request, {@link com.lingxi.gateway.routing.EdgeAssertionFilter}). Protected paths
+ * without a valid token get a 401 problem; public paths serve anonymous callers (and
+ * identified ones, when a valid token comes along). Tokens denied at logout are refused
+ * while Redis can be asked; if it cannot, the token is accepted (it expires within
+ * minutes) and the failure is counted.
  */
 public final class AuthenticationFilter implements WebFilter, Ordered {
 
@@ -62,21 +65,20 @@ public final class AuthenticationFilter implements WebFilter, Ordered {
 			return needsCaller ? Mono.error(unauthorized("Sign in: this endpoint needs an access token."))
 					: chain.filter(exchange);
 		}
-		return this.verifier.verify(token)
+		return this.verifier.verify(token, exchange.getAttributeOrDefault(EdgeFilter.CLIENT_IP, "unknown"))
 			.map((caller) -> identify(exchange, caller))
 			.onErrorResume(AccessTokenVerifier.InvalidTokenException.class,
 					(ex) -> needsCaller ? Mono.error(unauthorized(ex.getMessage())) : Mono.just(exchange))
+			.onErrorMap(AccessTokenVerifier.TooManyVerificationsException.class,
+					(ex) -> ProblemException.tooManyRequests(ProblemTypes.RATE_LIMITED, "Too many requests",
+							"This address presented too many new access tokens. Retry shortly.", Duration.ofSeconds(1)))
 			.flatMap(chain::filter);
 	}
 
 	private ServerWebExchange identify(ServerWebExchange exchange, AccessTokenVerifier.Caller caller) {
 		exchange.getAttributes().put(CALLER, caller);
 		exchange.getAttributes().put(EdgeFilter.USER_ID, caller.userId().toString());
-		ServerHttpRequest request = exchange.getRequest().mutate().headers((headers) -> {
-			headers.set(IdentityHeaders.USER_ID, caller.userId().toString());
-			headers.set(IdentityHeaders.USER_PLAN, caller.plan());
-		}).build();
-		return exchange.mutate().request(request).build();
+		return exchange;
 	}
 
 	/**
@@ -89,11 +91,7 @@ public final class AuthenticationFilter implements WebFilter, Ordered {
 		}
 		exchange.getAttributes().remove(CALLER);
 		exchange.getAttributes().remove(EdgeFilter.USER_ID);
-		ServerHttpRequest anonymous = exchange.getRequest().mutate().headers((headers) -> {
-			headers.remove(IdentityHeaders.USER_ID);
-			headers.remove(IdentityHeaders.USER_PLAN);
-		}).build();
-		return Mono.just(exchange.mutate().request(anonymous).build());
+		return Mono.just(exchange);
 	}
 
 	private boolean needsCaller(ServerHttpRequest request) {

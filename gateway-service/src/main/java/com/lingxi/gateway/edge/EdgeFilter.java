@@ -8,6 +8,7 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
@@ -16,13 +17,16 @@ import org.springframework.web.server.WebFilterChain;
 
 import com.lingxi.common.identity.IdentityHeaders;
 import com.lingxi.common.identity.RequestIds;
+import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.problem.ProblemTypes;
+import com.lingxi.common.trust.TrustHeaders;
 import com.lingxi.gateway.GatewayProperties;
 
 /**
  * First thing every request meets: gives it a request id, removes every identity header a
- * client might have sent ({@code X-User-*}, {@code X-Client-Ip}) and states the client
- * address, adds security headers to the response, and writes one access log line when it
- * completes.
+ * client might have sent ({@code X-User-*}, {@code X-Client-Ip}, the platform's own
+ * credential headers) and states the client address, adds security headers to the
+ * response, and writes one access log line when it completes.
  */
 public final class EdgeFilter implements WebFilter, Ordered {
 
@@ -43,8 +47,15 @@ public final class EdgeFilter implements WebFilter, Ordered {
 
 	private final boolean hsts;
 
+	private final boolean behindLoadBalancer;
+
 	public EdgeFilter(GatewayProperties properties) {
+		if (properties.behindLoadBalancer() && properties.trustedProxies().isEmpty()) {
+			throw new IllegalStateException("lingxi.gateway.behind-load-balancer is on but no trusted proxy is listed:"
+					+ " set LINGXI_GATEWAY_TRUSTED_PROXIES to the load balancers' addresses or CIDR ranges.");
+		}
 		this.clientAddress = new ClientAddress(properties.trustedProxies());
+		this.behindLoadBalancer = properties.behindLoadBalancer();
 		this.hsts = properties.hsts();
 	}
 
@@ -57,6 +68,11 @@ public final class EdgeFilter implements WebFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		long started = System.nanoTime();
 		String requestId = RequestIds.of(exchange);
+		if (this.behindLoadBalancer && !this.clientAddress.fromTrustedProxy(exchange.getRequest())) {
+			exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
+			return Mono.error(ProblemException.of(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden",
+					"Connect through the platform's load balancer."));
+		}
 		String clientIp = this.clientAddress.of(exchange.getRequest());
 		exchange.getAttributes().put(CLIENT_IP, clientIp);
 		ServerHttpRequest scrubbed = exchange.getRequest().mutate().headers((headers) -> {
@@ -67,6 +83,8 @@ public final class EdgeFilter implements WebFilter, Ordered {
 				.toList()
 				.forEach(headers::remove);
 			headers.remove(IdentityHeaders.CLIENT_IP);
+			headers.remove(TrustHeaders.EDGE);
+			headers.remove(TrustHeaders.SERVICE);
 			headers.set(IdentityHeaders.REQUEST_ID, requestId);
 			headers.set(IdentityHeaders.CLIENT_IP, clientIp);
 		}).build();

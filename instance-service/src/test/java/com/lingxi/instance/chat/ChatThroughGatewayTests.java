@@ -26,6 +26,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -50,6 +51,7 @@ import com.lingxi.instance.lifecycle.Lifecycle;
 import com.lingxi.instance.model.Instance;
 import com.lingxi.instance.model.InstanceState;
 import com.lingxi.instance.model.Instances;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -174,7 +176,7 @@ class ChatThroughGatewayTests {
 		await().atMost(Duration.ofSeconds(5))
 			.untilAsserted(() -> this.http.get()
 				.uri("/api/instance/conversations/{id}", conversation)
-				.header("X-User-Id", alice.toString())
+				.headers(TestTrust.asUser("instance-service", alice, "free"))
 				.exchange()
 				.expectStatus()
 				.isOk()
@@ -191,7 +193,7 @@ class ChatThroughGatewayTests {
 				.isEqualTo(ANSWER));
 		this.http.get()
 			.uri("/api/instance/conversations")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -230,13 +232,13 @@ class ChatThroughGatewayTests {
 	void anotherUserSeesNoneOfAlicesConversations() {
 		this.http.get()
 			.uri("/api/instance/conversations/{id}", conversation)
-			.header("X-User-Id", bob.toString())
+			.headers(TestTrust.asUser("instance-service", bob, "free"))
 			.exchange()
 			.expectStatus()
 			.isNotFound();
 		this.http.get()
 			.uri("/api/instance/conversations")
-			.header("X-User-Id", bob.toString())
+			.headers(TestTrust.asUser("instance-service", bob, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -252,7 +254,7 @@ class ChatThroughGatewayTests {
 	void apiUsersGetTheOpenAiFormatWithoutSeeingTheGateway() {
 		String body = this.http.post()
 			.uri("/api/instance/v1/chat/completions")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("model", "openclaw/assistant", "messages",
 					List.of(Map.of("role", "user", "content", "Say hello"))))
@@ -269,7 +271,7 @@ class ChatThroughGatewayTests {
 
 		List<String> chunks = this.http.post()
 			.uri("/api/instance/v1/chat/completions")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("model", "coder", "stream", true, "messages",
 					List.of(Map.of("role", "user", "content", "Say hello"))))
@@ -286,7 +288,7 @@ class ChatThroughGatewayTests {
 
 		this.http.get()
 			.uri("/api/instance/v1/models")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -297,7 +299,7 @@ class ChatThroughGatewayTests {
 
 		this.http.post()
 			.uri("/api/instance/v1/chat/completions")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("model", "gpt-4o", "messages", List.of(Map.of("role", "user", "content", "hi"))))
 			.exchange()
@@ -308,7 +310,7 @@ class ChatThroughGatewayTests {
 			.value((type) -> assertThat(type.toString()).endsWith("unknown-agent"));
 		this.http.post()
 			.uri("/api/instance/v1/chat/completions")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("model", "openclaw/coder"))
 			.exchange()
@@ -321,7 +323,7 @@ class ChatThroughGatewayTests {
 	void theConsoleChatsOverAWebSocketOpenedWithASingleUseTicket() {
 		String ticket = this.http.post()
 			.uri("/api/instance/ws-ticket")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -333,8 +335,12 @@ class ChatThroughGatewayTests {
 
 		List<JsonNode> received = new CopyOnWriteArrayList<>();
 		ReactorNettyWebSocketClient client = new ReactorNettyWebSocketClient();
+		// The upgrade arrives through the gateway, as an anonymous request carrying the
+		// ticket.
+		HttpHeaders upgrade = new HttpHeaders();
+		TestTrust.anonymous("instance-service").accept(upgrade);
 		client
-			.execute(URI.create("ws://127.0.0.1:" + this.port + "/api/instance/ws?ticket=" + ticket),
+			.execute(URI.create("ws://127.0.0.1:" + this.port + "/api/instance/ws?ticket=" + ticket), upgrade,
 					(session) -> session.send(Mono.just(session.textMessage(
 							"{\"type\":\"chat\",\"ref\":\"q1\",\"agentId\":\"assistant\",\"message\":\"Hi there\"}")))
 						.thenMany(session.receive()
@@ -376,7 +382,7 @@ class ChatThroughGatewayTests {
 	void theControlUiLinkIsRefusedWithItsReason() {
 		this.http.get()
 			.uri("/api/instance/chat-url")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.exchange()
 			.expectStatus()
 			.isEqualTo(501)
@@ -410,7 +416,7 @@ class ChatThroughGatewayTests {
 	private List<ServerSentEvent<String>> chat(UUID user, Map<String, Object> request) {
 		Flux<ServerSentEvent<String>> events = this.http.post()
 			.uri("/api/instance/chat")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.bodyValue(request)
@@ -430,7 +436,7 @@ class ChatThroughGatewayTests {
 	private void problem(UUID user, Map<String, Object> request, int status, String type) {
 		this.http.post()
 			.uri("/api/instance/chat")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.accept(MediaType.TEXT_EVENT_STREAM, MediaType.APPLICATION_PROBLEM_JSON)
 			.bodyValue(request)

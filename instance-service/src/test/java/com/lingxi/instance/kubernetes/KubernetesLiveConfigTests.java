@@ -27,6 +27,7 @@ import com.lingxi.instance.FakePlatform;
 import com.lingxi.instance.model.Instance;
 import com.lingxi.instance.model.InstanceState;
 import com.lingxi.instance.model.Instances;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -81,8 +82,7 @@ class KubernetesLiveConfigTests {
 		WebClient.create("http://127.0.0.1:" + this.port)
 			.post()
 			.uri("/api/instance/create")
-			.header("X-User-Id", user.toString())
-			.header("X-User-Plan", "free")
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.retrieve()
 			.toBodilessEntity()
 			.block(Duration.ofSeconds(30));

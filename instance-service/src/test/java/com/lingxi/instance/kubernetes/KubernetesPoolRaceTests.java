@@ -37,6 +37,7 @@ import com.lingxi.instance.model.Instances;
 import com.lingxi.instance.runtime.InstanceRuntime;
 import com.lingxi.instance.runtime.kubernetes.GatewayLabels;
 import com.lingxi.instance.runtime.kubernetes.KubernetesRuntime;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -150,8 +151,7 @@ class KubernetesPoolRaceTests {
 		List<ResponseEntity<String>> answers = Flux.fromIterable(users)
 			.flatMap((user) -> http.post()
 				.uri("/api/instance/create")
-				.header("X-User-Id", user.toString())
-				.header("X-User-Plan", "free")
+				.headers(TestTrust.asUser("instance-service", user, "free"))
 				.retrieve()
 				.toEntity(String.class), USERS)
 			.collectList()

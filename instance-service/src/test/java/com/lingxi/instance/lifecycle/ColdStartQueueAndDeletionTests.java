@@ -42,6 +42,7 @@ import com.lingxi.instance.runtime.InstanceSpec;
 import com.lingxi.instance.runtime.RuntimeStatus;
 import com.lingxi.instance.runtime.local.LocalRuntime;
 import com.lingxi.instance.runtime.local.LocalRuntimeProperties;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -136,7 +137,7 @@ class ColdStartQueueAndDeletionTests {
 		// Asking again changes nothing: still one place in the queue.
 		this.http.post()
 			.uri("/api/instance/create")
-			.header("X-User-Id", bob.toString())
+			.headers(TestTrust.asUser("instance-service", bob, "free"))
 			.exchange()
 			.expectStatus()
 			.isAccepted()
@@ -169,7 +170,7 @@ class ColdStartQueueAndDeletionTests {
 		alicesFormer = this.instances.byUser(alice).block();
 		this.http.delete()
 			.uri("/api/instance/delete")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.exchange()
 			.expectStatus()
 			.isAccepted()
@@ -180,7 +181,7 @@ class ColdStartQueueAndDeletionTests {
 		await().atMost(Duration.ofSeconds(60))
 			.untilAsserted(() -> this.http.get()
 				.uri("/api/instance/status")
-				.header("X-User-Id", alice.toString())
+				.headers(TestTrust.asUser("instance-service", alice, "free"))
 				.exchange()
 				.expectStatus()
 				.isNotFound());
@@ -198,7 +199,7 @@ class ColdStartQueueAndDeletionTests {
 	void aGatewayThatRefusesItsConfigurationAtStartIsAnErrorWithTheReason() {
 		this.http.delete()
 			.uri("/api/instance/delete")
-			.header("X-User-Id", bob.toString())
+			.headers(TestTrust.asUser("instance-service", bob, "free"))
 			.exchange()
 			.expectStatus()
 			.isAccepted();
@@ -236,7 +237,7 @@ class ColdStartQueueAndDeletionTests {
 	private WebTestClient.BodyContentSpec status(UUID user) {
 		return this.http.get()
 			.uri("/api/instance/status")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()

@@ -38,6 +38,7 @@ import com.lingxi.instance.gateway.GatewayClient;
 import com.lingxi.instance.model.Instance;
 import com.lingxi.instance.model.InstanceState;
 import com.lingxi.instance.model.Instances;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -151,7 +152,7 @@ class WarmPoolLifecycleTests {
 
 		this.http.get()
 			.uri("/api/instance/status")
-			.header("X-User-Id", alice.toString())
+			.headers(TestTrust.asUser("instance-service", alice, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()

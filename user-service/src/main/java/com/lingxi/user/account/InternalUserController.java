@@ -9,6 +9,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.trust.InternalApi;
 
 /**
  * {@code /internal/users/{id}}: a user's profile for other services (never routed
@@ -23,6 +24,7 @@ class InternalUserController {
 		this.users = users;
 	}
 
+	@InternalApi(callers = "config-service")
 	@GetMapping("/internal/users/{id}")
 	Mono<Profile> user(@PathVariable UUID id) {
 		return this.users.byId(id)

@@ -138,9 +138,7 @@ public final class AuthService {
 		if (remaining.isNegative() || remaining.isZero()) {
 			return Mono.empty();
 		}
-		return this.redis.commands()
-			.flatMap((redis) -> redis.psetex(DeniedTokens.key(this.redis, token.jti()), remaining.toMillis(), "logout"))
-			.then();
+		return DeniedTokens.deny(this.redis, token.jti(), remaining);
 	}
 
 	private Mono<Session> loginWithPassword(String phone, String password, String clientIp) {

@@ -12,6 +12,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import com.lingxi.common.trust.InternalApi;
+
 /**
  * {@code GET /.well-known/jwks.json}, the public keys access tokens verify against, and
  * {@code POST /internal/keys/rotate} for operators.
@@ -37,6 +39,7 @@ class JwksController {
 	 * Starts a rotation: the new key is published now and signs after
 	 * {@code publishAheadSeconds} (default: the configured lead time).
 	 */
+	@InternalApi(callers = InternalApi.OPERATOR)
 	@PostMapping("/internal/keys/rotate")
 	Mono<Map<String, Object>> rotate(@RequestParam(required = false) Long publishAheadSeconds) {
 		Duration ahead = (publishAheadSeconds != null) ? Duration.ofSeconds(publishAheadSeconds) : null;

@@ -17,6 +17,7 @@ import com.lingxi.common.events.topics.InstanceStateChanged;
 import com.lingxi.common.events.topics.UserPlanChanged;
 import com.lingxi.user.Accounts;
 import com.lingxi.user.UserServiceTest;
+import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +41,7 @@ class ProfileTests {
 	private WebTestClient.ResponseSpec put(String userId, String json) {
 		return this.http.put()
 			.uri("/api/user/profile")
-			.header("X-User-Id", userId)
+			.headers(TestTrust.asUser("user-service", userId))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(json)
 			.exchange();
@@ -49,7 +50,7 @@ class ProfileTests {
 	private JsonNode profile(String userId) {
 		return this.http.get()
 			.uri("/api/user/profile")
-			.header("X-User-Id", userId)
+			.headers(TestTrust.asUser("user-service", userId))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -102,9 +103,16 @@ class ProfileTests {
 	@Test
 	void withoutAnIdentityThereIsNoProfile() {
 		this.http.get().uri("/api/user/profile").exchange().expectStatus().isUnauthorized();
+		// A forged identity header is not an identity.
 		this.http.get()
 			.uri("/api/user/profile")
-			.header("X-User-Id", UUID.randomUUID().toString())
+			.header("X-User-Id", newUser())
+			.exchange()
+			.expectStatus()
+			.isUnauthorized();
+		this.http.get()
+			.uri("/api/user/profile")
+			.headers(TestTrust.asUser("user-service", UUID.randomUUID(), "free"))
 			.exchange()
 			.expectStatus()
 			.isNotFound();
@@ -132,6 +140,7 @@ class ProfileTests {
 		});
 		this.http.get()
 			.uri("/internal/users/{id}", user)
+			.headers(TestTrust.asService("config-service", "user-service"))
 			.exchange()
 			.expectStatus()
 			.isOk()

@@ -19,6 +19,7 @@ import com.lingxi.common.identity.DeniedTokens;
 import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.user.Accounts;
 import com.lingxi.user.UserServiceTest;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -185,7 +186,7 @@ class AuthFlowTests {
 		this.http.post()
 			.uri("/api/auth/logout")
 			.header("Authorization", "Bearer " + access)
-			.header("X-User-Id", userId)
+			.headers(TestTrust.asUser("user-service", userId))
 			.exchange()
 			.expectStatus()
 			.isNoContent();

@@ -13,6 +13,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.user.Accounts;
 import com.lingxi.user.UserServiceTest;
+import com.lingxi.common.test.TestTrust;
+import com.lingxi.common.trust.TrustHeaders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +31,7 @@ class SmsCodeLimitsTests {
 	private WebTestClient.ResponseSpec requestCode(String phone, String clientIp) {
 		return this.http.post()
 			.uri("/api/auth/sms-code")
-			.header("X-Client-Ip", clientIp)
+			.header(TrustHeaders.EDGE, TestTrust.anonymousAssertion("user-service", clientIp))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("phone", phone))
 			.exchange();
@@ -74,6 +76,18 @@ class SmsCodeLimitsTests {
 			requestCode(Accounts.newPhone(), "10.9.9.9").expectStatus().isAccepted();
 		}
 		requestCode(Accounts.newPhone(), "10.9.9.9").expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+		// The address is the one the gateway asserts: a header claiming another one
+		// changes nothing.
+		this.http.post()
+			.uri("/api/auth/sms-code")
+			.header(TrustHeaders.EDGE, TestTrust.anonymousAssertion("user-service", "10.9.9.9"))
+			.header("X-Client-Ip", "10.9.9.77")
+			.header("X-Forwarded-For", "10.9.9.78")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("phone", Accounts.newPhone()))
+			.exchange()
+			.expectStatus()
+			.isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
 		requestCode(Accounts.newPhone(), "10.9.9.10").expectStatus().isAccepted();
 	}
 

@@ -19,6 +19,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import com.lingxi.user.Accounts;
 import com.lingxi.user.UserServiceTest;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -106,7 +107,7 @@ class WeChatLoginTests {
 		JsonNode phoneUser = new Accounts(this.http).register(Accounts.newPhone(), "s3cret-pass");
 		String userId = phoneUser.path("user").path("id").asString();
 		String person = "q" + UUID.randomUUID().toString().substring(0, 8);
-		login(person + "-1").header("X-User-Id", userId)
+		login(person + "-1").headers(TestTrust.asUser("user-service", userId))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -118,7 +119,7 @@ class WeChatLoginTests {
 
 		String other = "r" + UUID.randomUUID().toString().substring(0, 8);
 		login(other + "-1").exchange().expectStatus().isCreated();
-		login(other + "-2").header("X-User-Id", userId)
+		login(other + "-2").headers(TestTrust.asUser("user-service", userId))
 			.exchange()
 			.expectStatus()
 			.isEqualTo(HttpStatus.CONFLICT)

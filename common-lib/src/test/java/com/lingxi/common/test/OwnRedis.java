@@ -1,0 +1,104 @@
+package com.lingxi.common.test;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Redis server of a test's own ({@code redis-server} as a child process on a free
+ * port), for tests that stop and start Redis: the shared server is never touched.
+ */
+public final class OwnRedis implements AutoCloseable {
+
+	private final int port;
+
+	private final Path directory;
+
+	private Process process;
+
+	private OwnRedis(int port, Path directory) {
+		this.port = port;
+		this.directory = directory;
+	}
+
+	/** Starts a server on a free port. */
+	public static OwnRedis start() throws IOException {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		OwnRedis redis = new OwnRedis(port, Files.createTempDirectory("lingxi-redis"));
+		redis.resume();
+		return redis;
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	/** Starts the server again on the same port (after {@link #stop()}). */
+	public synchronized void resume() throws IOException {
+		if (this.process != null && this.process.isAlive()) {
+			return;
+		}
+		this.process = new ProcessBuilder(List.of(binary(), "--port", Integer.toString(this.port), "--bind",
+				"127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.directory.toString()))
+			.redirectErrorStream(true)
+			.redirectOutput(this.directory.resolve("redis.log").toFile())
+			.start();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (System.nanoTime() < deadline) {
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
+				return;
+			}
+			catch (IOException ex) {
+				sleep();
+			}
+		}
+		throw new IllegalStateException("redis-server did not start on port " + this.port);
+	}
+
+	/** Kills the server (as a crash would). */
+	public synchronized void stop() {
+		if (this.process != null) {
+			this.process.destroyForcibly();
+			try {
+				this.process.waitFor(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	@Override
+	public void close() {
+		stop();
+	}
+
+	private static String binary() {
+		for (String candidate : List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server")) {
+			if (new File(candidate).canExecute()) {
+				return candidate;
+			}
+		}
+		return "redis-server";
+	}
+
+	private static void sleep() {
+		try {
+			Thread.sleep(100);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
