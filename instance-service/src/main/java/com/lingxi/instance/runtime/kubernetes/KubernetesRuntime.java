@@ -192,8 +192,9 @@ public final class KubernetesRuntime implements InstanceRuntime {
 	/**
 	 * Applies every object of the instance. A Deployment that does not exist yet is first
 	 * applied with 0 replicas: the objects it owns need its uid, and its pod must not
-	 * start before its Secrets, volume and NetworkPolicy exist. Then the rest, then the
-	 * Deployment with 1 replica.
+	 * start before its Secrets and volume exist. Then the rest, then the Deployment with
+	 * 1 replica. The network rules around the pod are the cluster's static policies, in
+	 * force before the pod exists.
 	 */
 	private Placement apply(UUID id, UUID userId, String plan, InstanceSpec spec) {
 		String name = GatewayLabels.name(id);
@@ -217,7 +218,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
 			.get();
 		serverSideApply(this.manifests.stateVolume(desired, owner, volume));
 		serverSideApply(this.manifests.service(desired, owner));
-		serverSideApply(this.manifests.networkPolicy(desired, owner));
 		Deployment applied = serverSideApply(this.manifests.deployment(desired, 1));
 		log.info("Applied gateway objects of instance {} ({}{})", id, (existing != null) ? "adopted" : "created",
 				(seed != null) ? ", seed " + seed.sha256().substring(0, 12) : "");
@@ -289,7 +289,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
 		String name = GatewayLabels.name(id);
 		String namespace = this.properties.namespace();
 		deployments().withName(name).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-		this.client.network().v1().networkPolicies().inNamespace(namespace).withName(name).delete();
 		this.client.services().inNamespace(namespace).withName(name).delete();
 		this.client.secrets().inNamespace(namespace).withName(GatewayLabels.seedName(id)).delete();
 		this.client.secrets().inNamespace(namespace).withName(name).delete();
@@ -341,8 +340,7 @@ public final class KubernetesRuntime implements InstanceRuntime {
 				this.client.persistentVolumeClaims().inNamespace(namespace).withName(name),
 				this.client.secrets().inNamespace(namespace).withName(name),
 				this.client.secrets().inNamespace(namespace).withName(GatewayLabels.seedName(id)),
-				this.client.services().inNamespace(namespace).withName(name),
-				this.client.network().v1().networkPolicies().inNamespace(namespace).withName(name));
+				this.client.services().inNamespace(namespace).withName(name));
 		for (Resource<? extends HasMetadata> object : objects) {
 			try {
 				object.patch(context, patch);
