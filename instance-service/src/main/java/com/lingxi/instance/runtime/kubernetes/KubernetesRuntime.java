@@ -11,8 +11,11 @@ import java.util.concurrent.Callable;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentList;
@@ -323,7 +326,9 @@ public final class KubernetesRuntime implements InstanceRuntime {
 
 	/**
 	 * Adds the user and plan labels with a JSON merge patch, which (unlike an apply)
-	 * never creates an object that does not exist.
+	 * never creates an object that does not exist. Each patch is handed the object's name
+	 * rather than left to look the object up: fabric8 reads an object it is not given
+	 * before patching it, and instance-service may not read Secrets (or Services).
 	 */
 	private void label(UUID id, String user, String plan) {
 		Map<String, String> labels = new LinkedHashMap<>();
@@ -336,11 +341,13 @@ public final class KubernetesRuntime implements InstanceRuntime {
 		context.setFieldManager(GatewayLabels.ASSIGNMENT_MANAGER);
 		String name = GatewayLabels.name(id);
 		String namespace = this.properties.namespace();
-		List<Resource<? extends HasMetadata>> objects = List.of(deployments().withName(name),
-				this.client.persistentVolumeClaims().inNamespace(namespace).withName(name),
-				this.client.secrets().inNamespace(namespace).withName(name),
-				this.client.secrets().inNamespace(namespace).withName(GatewayLabels.seedName(id)),
-				this.client.services().inNamespace(namespace).withName(name));
+		List<Resource<? extends HasMetadata>> objects = List.of(deployments().resource(named(new Deployment(), name)),
+				this.client.persistentVolumeClaims()
+					.inNamespace(namespace)
+					.resource(named(new PersistentVolumeClaim(), name)),
+				this.client.secrets().inNamespace(namespace).resource(named(new Secret(), name)),
+				this.client.secrets().inNamespace(namespace).resource(named(new Secret(), GatewayLabels.seedName(id))),
+				this.client.services().inNamespace(namespace).resource(named(new Service(), name)));
 		for (Resource<? extends HasMetadata> object : objects) {
 			try {
 				object.patch(context, patch);
@@ -352,6 +359,12 @@ public final class KubernetesRuntime implements InstanceRuntime {
 			}
 		}
 		log.info("Labelled the objects of instance {} with user {}", id, user);
+	}
+
+	/** An object that is nothing but its name, to address a patch. */
+	private <T extends HasMetadata> T named(T object, String name) {
+		object.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(this.properties.namespace()).build());
+		return object;
 	}
 
 	/** Sends the files to the file-sync sidecar; retried while the pod is unreachable. */
