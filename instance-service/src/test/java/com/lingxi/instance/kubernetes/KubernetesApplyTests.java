@@ -258,7 +258,7 @@ class KubernetesApplyTests {
 	void theSeedHasALimit() {
 		UUID id = Ids.uuidV7();
 		String big = "x".repeat(1024 * 1024);
-		InstanceSpec spec = new InstanceSpec(id, null, null, "gw_big", "key", "http://billing:8084/v1",
+		InstanceSpec spec = new InstanceSpec(id, null, null, "gw_big", "key", "http://billing:8086/v1",
 				RuntimeFixture.FREE, List.of(GatewayFile.text("workspaces/a/MEMORY.md", big)));
 		assertThatThrownBy(() -> this.fixture.runtime.create(spec).block()).hasMessageContaining("seed limit");
 		assertThat(objectsOf(id).get("deployments")).isEmpty();

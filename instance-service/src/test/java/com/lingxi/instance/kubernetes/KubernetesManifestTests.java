@@ -225,7 +225,7 @@ class KubernetesManifestTests {
 			.containsEntry("OPENCLAW_CONFIG_PATH", "/data/home/.openclaw/openclaw.json")
 			.containsEntry("HOME", "/data/home")
 			.containsEntry("TMPDIR", "/tmp")
-			.containsEntry("LINGXI_MODEL_BASE_URL", "http://billing:8084/v1")
+			.containsEntry("LINGXI_MODEL_BASE_URL", "http://billing:8086/v1")
 			.containsEntry("OPENCLAW_DISABLE_BONJOUR", "1")
 			.containsEntry("OPENCLAW_NO_RESPAWN", "1")
 			.containsEntry("OPENCLAW_NO_AUTO_UPDATE", "1")
