@@ -73,15 +73,7 @@ class KubernetesApplyTests {
 				names(api().apps().deployments().inNamespace(ns).withLabel(label, value).list().getItems()), "secrets",
 				names(api().secrets().inNamespace(ns).withLabel(label, value).list().getItems()), "volumes",
 				names(api().persistentVolumeClaims().inNamespace(ns).withLabel(label, value).list().getItems()),
-				"services", names(api().services().inNamespace(ns).withLabel(label, value).list().getItems()),
-				"policies",
-				names(api().network()
-					.v1()
-					.networkPolicies()
-					.inNamespace(ns)
-					.withLabel(label, value)
-					.list()
-					.getItems()));
+				"services", names(api().services().inNamespace(ns).withLabel(label, value).list().getItems()));
 	}
 
 	private static List<String> names(List<? extends HasMetadata> items) {
@@ -98,8 +90,10 @@ class KubernetesApplyTests {
 		assertThat(objects).containsEntry("deployments", List.of(name))
 			.containsEntry("secrets", List.of(name, name + "-seed"))
 			.containsEntry("volumes", List.of(name))
-			.containsEntry("services", List.of(name))
-			.containsEntry("policies", List.of(name));
+			.containsEntry("services", List.of(name));
+		assertThat(api().network().v1().networkPolicies().inNamespace(RuntimeFixture.NAMESPACE).list().getItems())
+			.as("no policy of its own: the cluster's static policies select the gateway's pod")
+			.isEmpty();
 		String uid = deployment(id).getMetadata().getUid();
 		Long generation = deployment(id).getMetadata().getGeneration();
 		assertThat(generation).isPositive();
@@ -264,7 +258,7 @@ class KubernetesApplyTests {
 	void theSeedHasALimit() {
 		UUID id = Ids.uuidV7();
 		String big = "x".repeat(1024 * 1024);
-		InstanceSpec spec = new InstanceSpec(id, null, null, "gw_big", "key", "http://billing:8084/v1",
+		InstanceSpec spec = new InstanceSpec(id, null, null, "gw_big", "key", "http://billing:8086/v1",
 				RuntimeFixture.FREE, List.of(GatewayFile.text("workspaces/a/MEMORY.md", big)));
 		assertThatThrownBy(() -> this.fixture.runtime.create(spec).block()).hasMessageContaining("seed limit");
 		assertThat(objectsOf(id).get("deployments")).isEmpty();

@@ -21,10 +21,6 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,9 +39,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * What the Kubernetes runtime creates for one gateway, read back from the (mock) API
  * server: the Deployment and the objects it owns, every security setting of the pod,
  * credentials that reach the gateway as environment variables only, probes on the
- * gateway's real health paths, resources of the plan, labels an SRE selects by, and a
- * NetworkPolicy that lets nothing but instance-service in and nothing but DNS and the
- * model proxy out.
+ * gateway's real health paths, resources of the plan, labels an SRE selects by, and a pod
+ * that the cluster's static NetworkPolicies ({@code k8s/instance-runtime}) select, with
+ * exactly the ports they let instance-service reach (the runtime writes no policy of its
+ * own).
  */
 class KubernetesManifestTests {
 
@@ -155,13 +152,6 @@ class KubernetesManifestTests {
 				.withLabel(label[0], label[1])
 				.list()
 				.getItems()).hasSize(1);
-			assertThat(api().network()
-				.v1()
-				.networkPolicies()
-				.inNamespace(RuntimeFixture.NAMESPACE)
-				.withLabel(label[0], label[1])
-				.list()
-				.getItems()).hasSize(1);
 		}
 		assertThat(deployment().getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "openclaw-gateway");
 		Map<String, String> podLabels = deployment().getSpec().getTemplate().getMetadata().getLabels();
@@ -177,7 +167,7 @@ class KubernetesManifestTests {
 		assertThat(uid).isNotBlank();
 		List<List<OwnerReference>> owners = List.of(credentials().getMetadata().getOwnerReferences(),
 				seed().getMetadata().getOwnerReferences(), volume().getMetadata().getOwnerReferences(),
-				service().getMetadata().getOwnerReferences(), networkPolicy().getMetadata().getOwnerReferences());
+				service().getMetadata().getOwnerReferences());
 		assertThat(owners).allSatisfy((references) -> assertThat(references).singleElement().satisfies((owner) -> {
 			assertThat(owner.getKind()).isEqualTo("Deployment");
 			assertThat(owner.getApiVersion()).isEqualTo("apps/v1");
@@ -235,7 +225,7 @@ class KubernetesManifestTests {
 			.containsEntry("OPENCLAW_CONFIG_PATH", "/data/home/.openclaw/openclaw.json")
 			.containsEntry("HOME", "/data/home")
 			.containsEntry("TMPDIR", "/tmp")
-			.containsEntry("LINGXI_MODEL_BASE_URL", "http://billing:8084/v1")
+			.containsEntry("LINGXI_MODEL_BASE_URL", "http://billing:8086/v1")
 			.containsEntry("OPENCLAW_DISABLE_BONJOUR", "1")
 			.containsEntry("OPENCLAW_NO_RESPAWN", "1")
 			.containsEntry("OPENCLAW_NO_AUTO_UPDATE", "1")
@@ -346,33 +336,30 @@ class KubernetesManifestTests {
 	}
 
 	@Test
-	void theNetworkPolicyLetsOnlyInstanceServiceInAndOnlyDnsAndTheModelProxyOut() {
-		NetworkPolicy policy = networkPolicy();
-		assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsEntry("lingxi.cloud/instance-id",
-				instanceId.toString());
-		assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+	void theClustersStaticPoliciesSelectThePodAndCoverItsPorts() {
+		assertThat(api().network().v1().networkPolicies().inNamespace(RuntimeFixture.NAMESPACE).list().getItems())
+			.as("the runtime writes no NetworkPolicy (it has no right to)")
+			.isEmpty();
+		List<NetworkPolicy> policies = ClusterManifests
+			.ofKind(ClusterManifests.render(ClusterManifests.INSTANCE_RUNTIME), NetworkPolicy.class);
+		Map<String, String> podLabels = deployment().getSpec().getTemplate().getMetadata().getLabels();
+		assertThat(NetworkReach.selecting(policies, RuntimeFixture.NAMESPACE, podLabels))
+			.extracting((policy) -> policy.getMetadata().getName())
+			.containsExactlyInAnyOrder("default-deny", "gateway-ingress", "gateway-egress");
 
-		assertThat(policy.getSpec().getIngress()).singleElement().satisfies((NetworkPolicyIngressRule rule) -> {
-			assertThat(rule.getFrom()).singleElement()
-				.satisfies((peer) -> assertPeer(peer, "lingxi", "app.kubernetes.io/name", "instance-service"));
-			assertThat(rule.getPorts()).extracting((port) -> port.getPort().getIntVal())
-				.containsExactlyInAnyOrder(18789, 18950);
-		});
-
-		List<NetworkPolicyEgressRule> egress = policy.getSpec().getEgress();
-		assertThat(egress).hasSize(2);
-		assertThat(egress.get(0).getTo()).singleElement()
-			.satisfies((peer) -> assertPeer(peer, "kube-system", "k8s-app", "kube-dns"));
-		assertThat(egress.get(0).getPorts())
-			.extracting(NetworkPolicyPort::getProtocol, (port) -> port.getPort().getIntVal())
-			.containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("UDP", 53),
-					org.assertj.core.groups.Tuple.tuple("TCP", 53));
-		assertThat(egress.get(1).getTo()).singleElement()
-			.satisfies((peer) -> assertPeer(peer, "lingxi", "app.kubernetes.io/name", "billing-service"));
-		assertThat(egress.get(1).getPorts()).extracting((port) -> port.getPort().getIntVal()).containsExactly(8084);
-		assertThat(egress).as("no rule opens a CIDR (the internet, the node network, the databases)")
-			.allSatisfy(
-					(rule) -> assertThat(rule.getTo()).allSatisfy((peer) -> assertThat(peer.getIpBlock()).isNull()));
+		List<String> containerPorts = pod().getContainers()
+			.stream()
+			.flatMap((container) -> container.getPorts().stream())
+			.map((port) -> port.getProtocol() + "/" + port.getContainerPort())
+			.toList();
+		String instanceService = "ns lingxi-system pods[app.kubernetes.io/name=instance-service] ";
+		assertThat(NetworkReach.ingress(policies, RuntimeFixture.NAMESPACE, podLabels))
+			.as("instance-service reaches the gateway and its file-sync sidecar, and nothing else")
+			.containsExactlyInAnyOrderElementsOf(containerPorts.stream().map(instanceService::concat).toList());
+		assertThat(containerPorts).containsExactlyInAnyOrder("TCP/18789", "TCP/18950");
+		assertThat(NetworkReach.egress(policies, RuntimeFixture.NAMESPACE, podLabels)).containsExactlyInAnyOrder(
+				"ns kube-system pods[k8s-app=kube-dns] UDP/53", "ns kube-system pods[k8s-app=kube-dns] TCP/53",
+				"ns lingxi-system pods[app.kubernetes.io/name=billing-service] TCP/8086");
 	}
 
 	@Test
@@ -380,13 +367,6 @@ class KubernetesManifestTests {
 		assertThatThrownBy(
 				() -> new RuntimeFixture(cluster, Map.of("lingxi.instances.kubernetes.file-sync-port", "18800")))
 			.hasStackTraceContaining("file-sync-port 18800");
-	}
-
-	private static void assertPeer(NetworkPolicyPeer peer, String namespace, String label, String value) {
-		assertThat(peer.getNamespaceSelector().getMatchLabels())
-			.containsExactly(Map.entry("kubernetes.io/metadata.name", namespace));
-		assertThat(peer.getPodSelector().getMatchLabels()).containsExactly(Map.entry(label, value));
-		assertThat(peer.getIpBlock()).isNull();
 	}
 
 	private static Volume volume(String name) {
@@ -407,10 +387,6 @@ class KubernetesManifestTests {
 
 	private static Service service() {
 		return api().services().inNamespace(RuntimeFixture.NAMESPACE).withName(name()).get();
-	}
-
-	private static NetworkPolicy networkPolicy() {
-		return api().network().v1().networkPolicies().inNamespace(RuntimeFixture.NAMESPACE).withName(name()).get();
 	}
 
 	private static String decode(String base64) {

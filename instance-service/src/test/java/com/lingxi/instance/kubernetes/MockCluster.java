@@ -83,6 +83,11 @@ final class MockCluster implements AutoCloseable {
 		return List.copyOf(this.dispatcher.writes);
 	}
 
+	/** Every request it got, reads and watches too: {@code METHOD path?query}. */
+	List<String> requests() {
+		return List.copyOf(this.dispatcher.requests);
+	}
+
 	@Override
 	public void close() {
 		this.client.close();
@@ -99,8 +104,11 @@ final class MockCluster implements AutoCloseable {
 
 		final List<String> writes = new CopyOnWriteArrayList<>();
 
+		final List<String> requests = new CopyOnWriteArrayList<>();
+
 		@Override
 		public synchronized MockResponse dispatch(RecordedRequest request) {
+			this.requests.add(request.getMethod() + " " + request.getPath());
 			if (!"GET".equals(request.getMethod())) {
 				String type = request.getHeader("Content-Type");
 				this.writes

@@ -66,13 +66,13 @@ final class RuntimeFixture implements AutoCloseable {
 	InstanceSpec spec(UUID instanceId, UUID userId, String gatewayToken, InstanceProperties.Resources resources,
 			String marker) {
 		return new InstanceSpec(instanceId, userId, (userId != null) ? "free" : null, gatewayToken,
-				"lx-key-" + instanceId, "http://billing:8084/v1", resources, files(List.of("assistant"), marker));
+				"lx-key-" + instanceId, "http://billing:8086/v1", resources, files(List.of("assistant"), marker));
 	}
 
 	/** A spec without files: a restart or wake, the gateway keeps what its volume has. */
 	InstanceSpec bare(UUID instanceId, UUID userId, String gatewayToken, InstanceProperties.Resources resources) {
 		return new InstanceSpec(instanceId, userId, (userId != null) ? "free" : null, gatewayToken,
-				"lx-key-" + instanceId, "http://billing:8084/v1", resources, List.of());
+				"lx-key-" + instanceId, "http://billing:8086/v1", resources, List.of());
 	}
 
 	static List<GatewayFile> files(List<String> agents, String marker) {

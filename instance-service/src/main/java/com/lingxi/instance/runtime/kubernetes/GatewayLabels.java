@@ -73,7 +73,12 @@ public final class GatewayLabels {
 		return labels;
 	}
 
-	/** Labels of an instance's pods. */
+	/**
+	 * Labels of an instance's pods. The cluster's static NetworkPolicies (gateways'
+	 * ingress and egress in {@code lingxi-instances}, the model proxy's ingress in
+	 * {@code lingxi-system}) select gateway pods by {@link #NAME} and
+	 * {@link #MANAGED_BY}: a pod without both would get no network at all.
+	 */
 	public static Map<String, String> podLabels(UUID instanceId) {
 		Map<String, String> labels = selector(instanceId);
 		labels.put(MANAGED_BY, MANAGER);

@@ -43,12 +43,6 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder;
 
 import com.lingxi.instance.model.InstanceProperties;
 
@@ -60,12 +54,14 @@ import com.lingxi.instance.model.InstanceProperties;
  * ReadWriteOnce), a seed init container, the gateway, a file-sync sidecar;</li>
  * <li>owned by it: a PersistentVolumeClaim (OpenClaw's state), a Secret (gateway token
  * and model key, reaching the containers as environment variables only), a seed Secret
- * (the initial files, mounted into the seed step only), a ClusterIP Service and a
- * NetworkPolicy.</li>
+ * (the initial files, mounted into the seed step only) and a ClusterIP Service.</li>
  * </ul>
- * Pods run as UID/GID 1000, non-root, read-only root file system, no privilege
- * escalation, all capabilities dropped, the runtime's default seccomp profile, no service
- * account token, no host namespaces, no service links.
+ * No NetworkPolicy: the gateways' network rules are static policies of the cluster
+ * ({@code k8s/instance-runtime/network-policies.yaml}) that select the pods by
+ * {@link GatewayLabels#podLabels}, so instance-service needs no right to write them. Pods
+ * run as UID/GID 1000, non-root, read-only root file system, no privilege escalation, all
+ * capabilities dropped, the runtime's default seccomp profile, no service account token,
+ * no host namespaces, no service links.
  */
 final class GatewayManifests {
 
@@ -274,40 +270,6 @@ final class GatewayManifests {
 			.build();
 	}
 
-	/**
-	 * Ingress only from instance-service (gateway and file-sync ports); egress only to
-	 * the cluster DNS and the model proxy. Gateways cannot reach each other, the
-	 * platform's databases or its internal APIs.
-	 */
-	NetworkPolicy networkPolicy(Desired desired, OwnerReference owner) {
-		NetworkPolicyPeer instanceService = peer(this.properties.platformNamespace(),
-				this.properties.instanceServiceLabels());
-		NetworkPolicyPeer modelProxy = peer(this.properties.platformNamespace(), this.properties.modelProxyLabels());
-		NetworkPolicyPeer dns = peer(this.properties.dnsNamespace(), this.properties.dnsLabels());
-		return new NetworkPolicyBuilder().withApiVersion("networking.k8s.io/v1")
-			.withKind("NetworkPolicy")
-			.withMetadata(meta(desired, "network-policy", owner))
-			.withNewSpec()
-			.withNewPodSelector()
-			.withMatchLabels(GatewayLabels.selector(desired.instanceId()))
-			.endPodSelector()
-			.withPolicyTypes("Ingress", "Egress")
-			.addNewIngress()
-			.withFrom(instanceService)
-			.withPorts(port("TCP", this.properties.gatewayPort()), port("TCP", this.properties.fileSyncPort()))
-			.endIngress()
-			.addNewEgress()
-			.withTo(dns)
-			.withPorts(port("UDP", 53), port("TCP", 53))
-			.endEgress()
-			.addNewEgress()
-			.withTo(modelProxy)
-			.withPorts(port("TCP", this.properties.modelProxyPort()))
-			.endEgress()
-			.endSpec()
-			.build();
-	}
-
 	// --- the pod ---
 
 	private Container seedContainer() {
@@ -473,20 +435,6 @@ final class GatewayManifests {
 			meta.withOwnerReferences(owner);
 		}
 		return meta.build();
-	}
-
-	private static NetworkPolicyPeer peer(String namespace, Map<String, String> podLabels) {
-		return new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
-			.addToMatchLabels("kubernetes.io/metadata.name", namespace)
-			.endNamespaceSelector()
-			.withNewPodSelector()
-			.withMatchLabels(podLabels)
-			.endPodSelector()
-			.build();
-	}
-
-	private static NetworkPolicyPort port(String protocol, int port) {
-		return new NetworkPolicyPortBuilder().withProtocol(protocol).withPort(new IntOrString(port)).build();
 	}
 
 	private static VolumeMount mount(String volume, String path, boolean readOnly) {

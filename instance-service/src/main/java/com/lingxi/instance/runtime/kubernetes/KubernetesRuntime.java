@@ -11,8 +11,11 @@ import java.util.concurrent.Callable;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentList;
@@ -192,8 +195,9 @@ public final class KubernetesRuntime implements InstanceRuntime {
 	/**
 	 * Applies every object of the instance. A Deployment that does not exist yet is first
 	 * applied with 0 replicas: the objects it owns need its uid, and its pod must not
-	 * start before its Secrets, volume and NetworkPolicy exist. Then the rest, then the
-	 * Deployment with 1 replica.
+	 * start before its Secrets and volume exist. Then the rest, then the Deployment with
+	 * 1 replica. The network rules around the pod are the cluster's static policies, in
+	 * force before the pod exists.
 	 */
 	private Placement apply(UUID id, UUID userId, String plan, InstanceSpec spec) {
 		String name = GatewayLabels.name(id);
@@ -217,7 +221,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
 			.get();
 		serverSideApply(this.manifests.stateVolume(desired, owner, volume));
 		serverSideApply(this.manifests.service(desired, owner));
-		serverSideApply(this.manifests.networkPolicy(desired, owner));
 		Deployment applied = serverSideApply(this.manifests.deployment(desired, 1));
 		log.info("Applied gateway objects of instance {} ({}{})", id, (existing != null) ? "adopted" : "created",
 				(seed != null) ? ", seed " + seed.sha256().substring(0, 12) : "");
@@ -289,7 +292,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
 		String name = GatewayLabels.name(id);
 		String namespace = this.properties.namespace();
 		deployments().withName(name).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-		this.client.network().v1().networkPolicies().inNamespace(namespace).withName(name).delete();
 		this.client.services().inNamespace(namespace).withName(name).delete();
 		this.client.secrets().inNamespace(namespace).withName(GatewayLabels.seedName(id)).delete();
 		this.client.secrets().inNamespace(namespace).withName(name).delete();
@@ -324,7 +326,9 @@ public final class KubernetesRuntime implements InstanceRuntime {
 
 	/**
 	 * Adds the user and plan labels with a JSON merge patch, which (unlike an apply)
-	 * never creates an object that does not exist.
+	 * never creates an object that does not exist. Each patch is handed the object's name
+	 * rather than left to look the object up: fabric8 reads an object it is not given
+	 * before patching it, and instance-service may not read Secrets (or Services).
 	 */
 	private void label(UUID id, String user, String plan) {
 		Map<String, String> labels = new LinkedHashMap<>();
@@ -337,12 +341,13 @@ public final class KubernetesRuntime implements InstanceRuntime {
 		context.setFieldManager(GatewayLabels.ASSIGNMENT_MANAGER);
 		String name = GatewayLabels.name(id);
 		String namespace = this.properties.namespace();
-		List<Resource<? extends HasMetadata>> objects = List.of(deployments().withName(name),
-				this.client.persistentVolumeClaims().inNamespace(namespace).withName(name),
-				this.client.secrets().inNamespace(namespace).withName(name),
-				this.client.secrets().inNamespace(namespace).withName(GatewayLabels.seedName(id)),
-				this.client.services().inNamespace(namespace).withName(name),
-				this.client.network().v1().networkPolicies().inNamespace(namespace).withName(name));
+		List<Resource<? extends HasMetadata>> objects = List.of(deployments().resource(named(new Deployment(), name)),
+				this.client.persistentVolumeClaims()
+					.inNamespace(namespace)
+					.resource(named(new PersistentVolumeClaim(), name)),
+				this.client.secrets().inNamespace(namespace).resource(named(new Secret(), name)),
+				this.client.secrets().inNamespace(namespace).resource(named(new Secret(), GatewayLabels.seedName(id))),
+				this.client.services().inNamespace(namespace).resource(named(new Service(), name)));
 		for (Resource<? extends HasMetadata> object : objects) {
 			try {
 				object.patch(context, patch);
@@ -354,6 +359,12 @@ public final class KubernetesRuntime implements InstanceRuntime {
 			}
 		}
 		log.info("Labelled the objects of instance {} with user {}", id, user);
+	}
+
+	/** An object that is nothing but its name, to address a patch. */
+	private <T extends HasMetadata> T named(T object, String name) {
+		object.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(this.properties.namespace()).build());
+		return object;
 	}
 
 	/** Sends the files to the file-sync sidecar; retried while the pod is unreachable. */

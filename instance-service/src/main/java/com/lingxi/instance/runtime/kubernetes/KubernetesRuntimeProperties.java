@@ -1,17 +1,17 @@
 package com.lingxi.instance.runtime.kubernetes;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * The Kubernetes runtime: one Deployment (and its PVC, Secrets, Service and
- * NetworkPolicy) per gateway, in a namespace of their own.
+ * The Kubernetes runtime: one Deployment (and its PVC, Secrets and Service) per gateway,
+ * in a namespace of their own. The gateways' network rules are not settings: they are
+ * static NetworkPolicies of the cluster ({@code k8s/instance-runtime}), which
+ * instance-service has no right to change.
  *
  * @param namespace the namespace the gateways run in (never the platform's own)
  * @param apiServerUrl when set, the API server is reached at this URL without credentials
@@ -25,23 +25,15 @@ import org.springframework.util.unit.DataSize;
  * @param openclawEntry OpenClaw's entry script inside the image
  * @param fileSyncScript the file-sync script inside the image (seed step and sidecar)
  * @param storageClass storage class of the state volumes; empty: the cluster's default
- * @param gatewayPort the gateway's port in the pod
+ * @param gatewayPort the gateway's port in the pod (the cluster's NetworkPolicy
+ * {@code gateway-ingress} admits instance-service on it)
  * @param fileSyncPort the file-sync sidecar's port (outside the gateway's port … port+110
- * range)
+ * range; admitted by {@code gateway-ingress} too)
  * @param endpointTemplate the gateway's base URL as instance-service reaches it;
  * {@code {name}}, {@code {namespace}}, {@code {instanceId}} and {@code {port}} are
  * replaced
  * @param filesEndpointTemplate the file-sync sidecar's base URL, same placeholders
  * ({@code {port}} is the file-sync port)
- * @param platformNamespace the namespace of the platform's services (instance-service,
- * billing-service)
- * @param instanceServiceSelector labels of instance-service's pods ({@code k=v,k2=v2}):
- * the only pods a gateway accepts connections from
- * @param modelProxySelector labels of the model proxy's (billing-service's) pods: the
- * only platform pods a gateway may connect to
- * @param modelProxyPort the model proxy's port
- * @param dnsNamespace the namespace of the cluster DNS
- * @param dnsSelector labels of the cluster DNS pods
  * @param maxInstances most gateways the platform runs at once (pooled, starting, serving)
  * @param tmpSize size limit of each gateway's {@code /tmp} (an emptyDir: the root file
  * system is read-only)
@@ -62,14 +54,10 @@ public record KubernetesRuntimeProperties(@DefaultValue("lingxi-instances") Stri
 		@DefaultValue("18789") int gatewayPort, @DefaultValue("18950") int fileSyncPort,
 		@DefaultValue("http://{name}.{namespace}.svc:{port}") String endpointTemplate,
 		@DefaultValue("http://{name}.{namespace}.svc:{port}") String filesEndpointTemplate,
-		@DefaultValue("lingxi") String platformNamespace,
-		@DefaultValue("app.kubernetes.io/name=instance-service") String instanceServiceSelector,
-		@DefaultValue("app.kubernetes.io/name=billing-service") String modelProxySelector,
-		@DefaultValue("8084") int modelProxyPort, @DefaultValue("kube-system") String dnsNamespace,
-		@DefaultValue("k8s-app=kube-dns") String dnsSelector, @DefaultValue("200") int maxInstances,
-		@DefaultValue("1Gi") String tmpSize, @DefaultValue("180s") Duration startupTimeout,
-		@DefaultValue("60s") Duration terminationGracePeriod, @DefaultValue("900KB") DataSize seedLimit,
-		@DefaultValue("30s") Duration fileSyncTimeout, @DefaultValue Sidecar sidecar) {
+		@DefaultValue("200") int maxInstances, @DefaultValue("1Gi") String tmpSize,
+		@DefaultValue("180s") Duration startupTimeout, @DefaultValue("60s") Duration terminationGracePeriod,
+		@DefaultValue("900KB") DataSize seedLimit, @DefaultValue("30s") Duration fileSyncTimeout,
+		@DefaultValue Sidecar sidecar) {
 
 	/** Prefix of these properties. */
 	public static final String PREFIX = "lingxi.instances.kubernetes";
@@ -84,42 +72,6 @@ public record KubernetesRuntimeProperties(@DefaultValue("lingxi-instances") Stri
 					+ (gatewayPort + 110) + ")");
 		}
 		imagePullSecrets = (imagePullSecrets != null) ? List.copyOf(imagePullSecrets) : List.of();
-		parseSelector(instanceServiceSelector);
-		parseSelector(modelProxySelector);
-		parseSelector(dnsSelector);
-	}
-
-	/** Labels of instance-service's pods. */
-	public Map<String, String> instanceServiceLabels() {
-		return parseSelector(this.instanceServiceSelector);
-	}
-
-	/** Labels of the model proxy's pods. */
-	public Map<String, String> modelProxyLabels() {
-		return parseSelector(this.modelProxySelector);
-	}
-
-	/** Labels of the cluster DNS pods. */
-	public Map<String, String> dnsLabels() {
-		return parseSelector(this.dnsSelector);
-	}
-
-	static Map<String, String> parseSelector(String selector) {
-		Map<String, String> labels = new LinkedHashMap<>();
-		for (String pair : selector.split(",")) {
-			if (pair.isBlank()) {
-				continue;
-			}
-			int equals = pair.indexOf('=');
-			if (equals <= 0 || equals == pair.length() - 1) {
-				throw new IllegalArgumentException("Not a label selector (k=v,k2=v2): " + selector);
-			}
-			labels.put(pair.substring(0, equals).strip(), pair.substring(equals + 1).strip());
-		}
-		if (labels.isEmpty()) {
-			throw new IllegalArgumentException("Empty label selector: a NetworkPolicy peer must name its pods");
-		}
-		return Map.copyOf(labels);
 	}
 
 	/**
