@@ -196,6 +196,36 @@ class AuthFlowTests {
 		post("/api/auth/login", Map.of("phone", phone, "password", "s3cret-pass")).expectStatus().isOk();
 	}
 
+	@Test
+	void passwordsAreLimitedInBytesAsBcryptReadsThemNotInCharacters() {
+		String phone = Accounts.newPhone();
+		accounts().requestCode(phone);
+		String code = accounts().latestCode(phone);
+		String tooLong = "密".repeat(30) + "1"; // 31 characters, 91 bytes in UTF-8
+		post("/api/auth/register", Map.of("phone", phone, "code", code, "password", tooLong)).expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.type")
+			.isEqualTo("https://lingxi.cloud/problems/validation")
+			.jsonPath("$.errors[0].field")
+			.isEqualTo("password")
+			.jsonPath("$.errors[0].message")
+			.value(String.class, (message) -> assertThat(message).contains("72 bytes"));
+
+		// 23 characters and a digit, 70 bytes: accepted, and all of it counts.
+		String longest = "密".repeat(23) + "1";
+		post("/api/auth/register", Map.of("phone", phone, "code", code, "password", longest)).expectStatus()
+			.isCreated();
+		post("/api/auth/login", Map.of("phone", phone, "password", longest)).expectStatus().isOk();
+		post("/api/auth/login", Map.of("phone", phone, "password", "密".repeat(23) + "2")).expectStatus()
+			.isUnauthorized();
+		post("/api/auth/login", Map.of("phone", phone, "password", tooLong)).expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.errors[0].field")
+			.isEqualTo("password");
+	}
+
 	private void skipCooldown(String phone) {
 		this.redis.commands().flatMap((r) -> r.del(this.redis.key("sms", "cooldown", phone))).block();
 	}
