@@ -43,7 +43,6 @@ public record SmsProperties(@DefaultValue("log") Provider provider, String codeP
 	 * Alibaba Cloud SMS ({@code SendSms}, API version 2017-05-25).
 	 *
 	 * @param endpoint API endpoint
-	 * @param regionId region
 	 * @param accessKeyId AccessKey id of a RAM user allowed to call
 	 * {@code dysmsapi:SendSms} ({@code LINGXI_SMS_ALIYUN_ACCESS_KEY_ID})
 	 * @param accessKeySecret its AccessKey secret
@@ -54,9 +53,8 @@ public record SmsProperties(@DefaultValue("log") Provider provider, String codeP
 	 * ({@code LINGXI_SMS_ALIYUN_TEMPLATE_CODE})
 	 * @param timeout request timeout
 	 */
-	public record Aliyun(@DefaultValue("https://dysmsapi.aliyuncs.com") String endpoint,
-			@DefaultValue("cn-hangzhou") String regionId, String accessKeyId, String accessKeySecret, String signName,
-			String templateCode, @DefaultValue("5s") Duration timeout) {
+	public record Aliyun(@DefaultValue("https://dysmsapi.aliyuncs.com") String endpoint, String accessKeyId,
+			String accessKeySecret, String signName, String templateCode, @DefaultValue("5s") Duration timeout) {
 
 	}
 
