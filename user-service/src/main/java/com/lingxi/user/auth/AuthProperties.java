@@ -18,7 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param keyReloadInterval how often keys are re-read, so replicas see each other's
  * rotations
  * @param bcryptStrength bcrypt cost factor
- * @param lockout repeated failed logins
+ * @param lockout repeated wrong passwords (SMS-code login is not locked by them)
  */
 @ConfigurationProperties(prefix = "lingxi.auth")
 public record AuthProperties(@DefaultValue("https://lingxi.cloud") String issuer,
@@ -28,12 +28,12 @@ public record AuthProperties(@DefaultValue("https://lingxi.cloud") String issuer
 		@DefaultValue("10") int bcryptStrength, @DefaultValue Lockout lockout) {
 
 	/**
-	 * Lockout after failed logins.
+	 * Password-login lockout after wrong passwords.
 	 *
-	 * @param maxAccountFailures failures for one phone number within {@code window} that
-	 * lock it
-	 * @param maxIpFailures failures from one client address within {@code window} that
-	 * lock it
+	 * @param maxAccountFailures wrong passwords for one phone number within
+	 * {@code window} that lock its password login
+	 * @param maxIpFailures wrong passwords from one client address within {@code window}
+	 * that lock password login from it
 	 * @param window period failures are counted over
 	 * @param duration how long a lock lasts
 	 */

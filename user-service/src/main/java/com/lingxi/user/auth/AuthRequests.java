@@ -15,13 +15,13 @@ final class AuthRequests {
 
 	record Register(@NotBlank @Size(max = 32) String phone,
 			@NotBlank @Pattern(regexp = "\\d{6}", message = "must be the six digits sent by SMS") String code,
-			@Size(min = 8, max = 72, message = "must be 8 to 72 characters") @Pattern(
+			@Size(min = 8, message = "must be at least 8 characters") @FitsBcrypt @Pattern(
 					regexp = "^(?=.*\\p{L})(?=.*\\d).*$",
 					message = "must contain at least one letter and one digit") String password,
 			@Size(min = 1, max = 50) String nickname) {
 	}
 
-	record Login(@NotBlank @Size(max = 32) String phone, @Size(max = 72) String password,
+	record Login(@NotBlank @Size(max = 32) String phone, @FitsBcrypt String password,
 			@Pattern(regexp = "\\d{6}", message = "must be the six digits sent by SMS") String code) {
 	}
 

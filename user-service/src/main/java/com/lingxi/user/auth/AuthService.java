@@ -89,9 +89,13 @@ public final class AuthService {
 		if (byPassword == byCode) {
 			return Mono.error(ProblemException.badRequest("Send either a password or an SMS code, not both."));
 		}
-		return phone(request.phone()).flatMap((phone) -> this.throttle.check(phone, clientIp)
-			.then(byPassword ? loginWithPassword(phone, request.password(), clientIp)
-					: loginWithCode(phone, request.code())));
+		// Wrong passwords lock password login only: a code proves the phone, and wrong
+		// codes
+		// have limits of their own (a code is void after a few tries, sending is
+		// rate-limited).
+		return phone(request.phone()).flatMap((phone) -> byPassword
+				? this.throttle.check(phone, clientIp).then(loginWithPassword(phone, request.password(), clientIp))
+				: loginWithCode(phone, request.code()));
 	}
 
 	Mono<Session> wechat(String code, Optional<CurrentUser> caller) {
@@ -162,7 +166,7 @@ public final class AuthService {
 			.then(this.users.byPhone(phone))
 			.switchIfEmpty(Mono.error(() -> ProblemException.of(HttpStatus.NOT_FOUND, UserProblems.ACCOUNT_NOT_FOUND,
 					"No account", "No account uses this phone number yet: register instead.")))
-			.flatMap((account) -> this.throttle.succeeded(phone).then(startSession(account, false)));
+			.flatMap((account) -> startSession(account, false));
 	}
 
 	private Mono<Session> create(String phone, AuthRequests.Register request) {

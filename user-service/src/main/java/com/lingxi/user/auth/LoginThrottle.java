@@ -10,8 +10,10 @@ import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.user.UserProblems;
 
 /**
- * Locks an account (by phone) or a client address after repeated failed logins, for a
- * while: password guessing gets a handful of tries, then waits.
+ * Locks password login for an account (by phone) or a client address after repeated wrong
+ * passwords, for a while: password guessing gets a handful of tries, then waits. Login
+ * with an SMS code neither counts here nor is stopped by these locks; codes have limits
+ * of their own ({@link com.lingxi.user.sms.SmsCodes}).
  */
 public final class LoginThrottle {
 
@@ -43,7 +45,7 @@ public final class LoginThrottle {
 			.map((failures) -> Math.max(0, this.properties.maxAccountFailures() - failures.intValue()));
 	}
 
-	/** Clears the account's failures after a successful login. */
+	/** Clears the account's failures after a successful password login. */
 	public Mono<Void> succeeded(String phone) {
 		return this.redis.commands().flatMap((redis) -> redis.del(failKey("account", phone))).then();
 	}

@@ -4,6 +4,7 @@ import java.util.List;
 
 import reactor.core.publisher.Mono;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -14,9 +15,11 @@ import com.lingxi.common.redis.LingxiRedis;
 
 /**
  * {@code GET /api/dev/sms/{phone}}: the codes the log sender "sent" to a number, newest
- * first. Exists only while the log sender is active.
+ * first. Exists only in development mode with the log sender; this is where a developer
+ * reads a code, never the log.
  */
 @RestController
+@ConditionalOnBooleanProperty(SmsConfiguration.DEVELOPMENT)
 @ConditionalOnProperty(name = "lingxi.sms.provider", havingValue = "log", matchIfMissing = true)
 class DevSmsInboxController {
 

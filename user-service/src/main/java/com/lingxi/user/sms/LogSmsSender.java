@@ -10,8 +10,10 @@ import reactor.core.publisher.Mono;
 import com.lingxi.common.redis.LingxiRedis;
 
 /**
- * The local sender: writes the code to the log and to the dev inbox, so that a developer
- * (or a test) can sign up without a phone. Never active with a real provider.
+ * The development sender: sends nothing and puts the code in the dev inbox ({@code GET
+ * /api/dev/sms/{phone}}), so that a developer (or a test) can sign up without a phone.
+ * The log says that a code is waiting there, never the code itself. Exists only in
+ * development mode.
  */
 final class LogSmsSender implements SmsSender {
 
@@ -27,7 +29,8 @@ final class LogSmsSender implements SmsSender {
 
 	@Override
 	public Mono<Void> send(String phone, String code) {
-		log.info("SMS verification code for {}: {} (log sender; read it at GET /api/dev/sms/{})", phone, code, phone);
+		log.info("Verification code for {} is in the dev inbox, GET /api/dev/sms/{phone} (log sender: no SMS sent)",
+				PhoneNumbers.mask(phone));
 		String inbox = inboxKey(this.redis, phone);
 		String entry = code + "|" + Instant.now();
 		return this.redis.commands()

@@ -149,6 +149,89 @@ class AuthFlowTests {
 	}
 
 	@Test
+	void wrongPasswordsLockPasswordLoginButNotLoginWithACode() {
+		String phone = Accounts.newPhone();
+		accounts().register(phone, "s3cret-pass");
+		for (int i = 1; i <= 5; i++) {
+			post("/api/auth/login", Map.of("phone", phone, "password", "guess-" + i));
+		}
+		post("/api/auth/login", Map.of("phone", phone, "password", "s3cret-pass")).expectStatus()
+			.isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+
+		// The owner, who has the phone, signs in with a code as the lock message
+		// suggests.
+		skipCooldown(phone);
+		accounts().requestCode(phone);
+		post("/api/auth/login", Map.of("phone", phone, "code", accounts().latestCode(phone))).expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.user.phone")
+			.isEqualTo(phone);
+		// Whoever was guessing the password still waits.
+		post("/api/auth/login", Map.of("phone", phone, "password", "s3cret-pass")).expectStatus()
+			.isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+	}
+
+	@Test
+	void wrongCodesVoidTheCodeButDoNotLockPasswordLogin() {
+		String phone = Accounts.newPhone();
+		accounts().register(phone, "s3cret-pass");
+		skipCooldown(phone);
+		accounts().requestCode(phone);
+		String code = accounts().latestCode(phone);
+		String wrong = code.equals("000000") ? "111111" : "000000";
+		for (int i = 1; i <= 4; i++) {
+			post("/api/auth/login", Map.of("phone", phone, "code", wrong)).expectStatus()
+				.isBadRequest()
+				.expectBody()
+				.jsonPath("$.type")
+				.isEqualTo("https://lingxi.cloud/problems/sms-code-invalid");
+		}
+		post("/api/auth/login", Map.of("phone", phone, "code", wrong)).expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.type")
+			.isEqualTo("https://lingxi.cloud/problems/sms-code-attempts-exceeded");
+		post("/api/auth/login", Map.of("phone", phone, "code", code)).expectStatus().isBadRequest();
+
+		post("/api/auth/login", Map.of("phone", phone, "password", "s3cret-pass")).expectStatus().isOk();
+	}
+
+	@Test
+	void passwordsAreLimitedInBytesAsBcryptReadsThemNotInCharacters() {
+		String phone = Accounts.newPhone();
+		accounts().requestCode(phone);
+		String code = accounts().latestCode(phone);
+		String tooLong = "密".repeat(30) + "1"; // 31 characters, 91 bytes in UTF-8
+		post("/api/auth/register", Map.of("phone", phone, "code", code, "password", tooLong)).expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.type")
+			.isEqualTo("https://lingxi.cloud/problems/validation")
+			.jsonPath("$.errors[0].field")
+			.isEqualTo("password")
+			.jsonPath("$.errors[0].message")
+			.value(String.class, (message) -> assertThat(message).contains("72 bytes"));
+
+		// 23 characters and a digit, 70 bytes: accepted, and all of it counts.
+		String longest = "密".repeat(23) + "1";
+		post("/api/auth/register", Map.of("phone", phone, "code", code, "password", longest)).expectStatus()
+			.isCreated();
+		post("/api/auth/login", Map.of("phone", phone, "password", longest)).expectStatus().isOk();
+		post("/api/auth/login", Map.of("phone", phone, "password", "密".repeat(23) + "2")).expectStatus()
+			.isUnauthorized();
+		post("/api/auth/login", Map.of("phone", phone, "password", tooLong)).expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.errors[0].field")
+			.isEqualTo("password");
+	}
+
+	private void skipCooldown(String phone) {
+		this.redis.commands().flatMap((r) -> r.del(this.redis.key("sms", "cooldown", phone))).block();
+	}
+
+	@Test
 	void refreshRotatesAndReuseEndsTheSession() {
 		JsonNode session = accounts().register(Accounts.newPhone(), "s3cret-pass");
 		String first = session.path("refreshToken").asString();
