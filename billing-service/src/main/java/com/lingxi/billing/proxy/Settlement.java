@@ -45,14 +45,17 @@ final class Settlement {
 
 	private final MeterRegistry meters;
 
+	private final InFlightCalls inFlight;
+
 	Settlement(UsageJournal journal, QuotaLedger ledger, QuotaNotices notices, Tokenizer tokenizer, JsonMapper json,
-			MeterRegistry meters) {
+			MeterRegistry meters, InFlightCalls inFlight) {
 		this.journal = journal;
 		this.ledger = ledger;
 		this.notices = notices;
 		this.tokenizer = tokenizer;
 		this.json = json;
 		this.meters = meters;
+		this.inFlight = inFlight;
 	}
 
 	/**
@@ -85,7 +88,8 @@ final class Settlement {
 	 */
 	Mono<Void> settle(ProxyCall call, Outcome outcome, int httpStatus) {
 		return call
-			.settleOnce(() -> tokens(call, outcome).flatMap((counted) -> record(call, outcome, httpStatus, counted)))
+			.settleOnce(() -> this.inFlight
+				.settling(tokens(call, outcome).flatMap((counted) -> record(call, outcome, httpStatus, counted))))
 			.onErrorResume((ex) -> Mono.empty());
 	}
 

@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -29,6 +29,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import com.lingxi.billing.BillingServiceTest;
 import com.lingxi.billing.FakeUpstream;
+import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
@@ -96,14 +97,17 @@ class ModelProxyTests {
 	@Autowired
 	WebTestClient http;
 
+	/** The model proxy's listener (users' gateways call it). */
+	WebTestClient proxy;
+
+	@Value("${local.model-proxy.port}")
+	int proxyPort;
+
 	@Autowired
 	DatabaseClient db;
 
 	@Autowired
 	JsonMapper json;
-
-	@LocalServerPort
-	int port;
 
 	TestKeys keys;
 
@@ -111,6 +115,7 @@ class ModelProxyTests {
 
 	@BeforeEach
 	void setUp() {
+		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
 		fake.reset();
@@ -126,7 +131,7 @@ class ModelProxyTests {
 	}
 
 	WebTestClient.ResponseSpec post(Key key, String body) {
-		WebTestClient.RequestBodySpec request = this.http.post()
+		WebTestClient.RequestBodySpec request = this.proxy.post()
 			.uri("/v1/chat/completions")
 			.contentType(MediaType.APPLICATION_JSON);
 		if (key != null) {
@@ -229,7 +234,7 @@ class ModelProxyTests {
 		Key key = this.keys.forNewUser();
 		String body = chat("standard", true, true, "#slow tell me a story");
 		String requestId;
-		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+		try (Socket socket = new Socket("127.0.0.1", this.proxyPort)) {
 			socket.setSoTimeout(10_000);
 			OutputStream out = socket.getOutputStream();
 			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -393,7 +398,7 @@ class ModelProxyTests {
 			.expectBody()
 			.jsonPath("$.error.code")
 			.isEqualTo("model_not_found");
-		this.http.post()
+		this.proxy.post()
 			.uri("/v1/embeddings")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -404,7 +409,7 @@ class ModelProxyTests {
 			.expectBody()
 			.jsonPath("$.error.code")
 			.isEqualTo("unknown_url");
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.exchange()
@@ -447,7 +452,7 @@ class ModelProxyTests {
 	@Test
 	void listsTheModelsTheKeysPlanAllows() {
 		Key free = this.keys.forNewUser();
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/models")
 			.header("Authorization", free.bearer())
 			.exchange()
@@ -460,7 +465,7 @@ class ModelProxyTests {
 			.isEqualTo(List.of("standard"));
 		Key pro = this.keys.forNewUser();
 		this.keys.plan(pro.userId(), "pro");
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/models")
 			.header("Authorization", pro.bearer())
 			.exchange()
@@ -469,13 +474,13 @@ class ModelProxyTests {
 			.expectBody()
 			.jsonPath("$.data[*].id")
 			.isEqualTo(List.of("standard", "pro"));
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/models/lingxi/pro")
 			.header("Authorization", free.bearer())
 			.exchange()
 			.expectStatus()
 			.isNotFound();
-		this.http.get().uri("/v1/models").exchange().expectStatus().isUnauthorized();
+		this.proxy.get().uri("/v1/models").exchange().expectStatus().isUnauthorized();
 	}
 
 	private static int count(String text, String needle) {

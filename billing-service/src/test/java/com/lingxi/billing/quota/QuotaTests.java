@@ -11,7 +11,7 @@ import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -22,6 +22,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import com.lingxi.billing.BillingServiceTest;
 import com.lingxi.billing.FakeUpstream;
+import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
@@ -66,14 +67,17 @@ class QuotaTests {
 	@Autowired
 	WebTestClient http;
 
+	/** The model proxy's listener (users' gateways call it). */
+	WebTestClient proxy;
+
+	@Value("${local.model-proxy.port}")
+	int proxyPort;
+
 	@Autowired
 	DatabaseClient db;
 
 	@Autowired
 	LingxiRedis redis;
-
-	@LocalServerPort
-	int port;
 
 	TestKeys keys;
 
@@ -81,6 +85,7 @@ class QuotaTests {
 
 	@BeforeEach
 	void setUp() {
+		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
 	}
@@ -95,7 +100,7 @@ class QuotaTests {
 	}
 
 	WebTestClient.ResponseSpec call(Key key, String body) {
-		return this.http.post()
+		return this.proxy.post()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -156,7 +161,7 @@ class QuotaTests {
 	@Test
 	void concurrentStreamsOverspendAtMostOneCallAndTheExhaustionIsAnnouncedOnce() {
 		Key key = this.keys.forNewUser();
-		WebClient client = WebClient.create("http://127.0.0.1:" + this.port);
+		WebClient client = WebClient.create("http://127.0.0.1:" + this.proxyPort);
 		String body = chat("standard", 36_000, "#slow");
 		List<Integer> statuses = Flux.range(0, 20)
 			.flatMap(

@@ -18,6 +18,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -25,6 +26,7 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import org.springframework.util.unit.DataSize;
 
 import com.lingxi.billing.BillingServiceTest;
+import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
@@ -44,6 +46,12 @@ class UsageTests {
 
 	@Autowired
 	WebTestClient http;
+
+	/** The model proxy's listener (users' gateways call it). */
+	WebTestClient proxy;
+
+	@Value("${local.model-proxy.port}")
+	int proxyPort;
 
 	@Autowired
 	DatabaseClient db;
@@ -66,12 +74,13 @@ class UsageTests {
 
 	@BeforeEach
 	void setUp() {
+		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
 	}
 
 	String call(Key key, String agent, boolean stream) {
-		return this.http.post()
+		return this.proxy.post()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -101,7 +110,7 @@ class UsageTests {
 	@Test
 	void withoutAProviderTheDemoUpstreamAnswersLabelledAndCounted() {
 		Key key = this.keys.forNewUser();
-		String streamed = this.http.post()
+		String streamed = this.proxy.post()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
