@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.core.instrument.Counter;
@@ -44,6 +45,7 @@ import com.lingxi.billing.upstream.LocalCompletions;
 import com.lingxi.billing.upstream.ModelRouter;
 import com.lingxi.billing.upstream.ModelRouter.Target;
 import com.lingxi.billing.upstream.UpstreamException;
+import com.lingxi.common.id.Ids;
 import com.lingxi.common.identity.RequestIds;
 
 /**
@@ -61,6 +63,9 @@ final class ModelProxy {
 			+ "was billed.";
 
 	static final String WARMUP_MODEL = "lingxi-warmup";
+
+	/** Response header naming the call id (also {@code usage_logs.id}). */
+	static final String CALL_ID_HEADER = "X-Lingxi-Call-Id";
 
 	private static final long MODELS_CREATED = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
 
@@ -111,6 +116,7 @@ final class ModelProxy {
 		long startedNanos = System.nanoTime();
 		Instant startedAt = Instant.now();
 		String requestId = RequestIds.of(request.exchange());
+		UUID callId = Ids.uuidV7();
 		long declared = request.headers().contentLength().orElse(-1);
 		if (declared > this.maxRequestBytes) {
 			return Mono.error(OpenAiError.tooLarge(this.maxRequestBytes));
@@ -124,7 +130,7 @@ final class ModelProxy {
 			}
 			return this.plans.planOf(key.userId()).flatMap((planName) -> {
 				Plan plan = this.plans.limitsOf(planName);
-				Caller caller = new Caller(requestId, startedNanos, startedAt, key, planName, plan,
+				Caller caller = new Caller(callId, requestId, startedNanos, startedAt, key, planName, plan,
 						this.ledger.calendar().period(startedAt), home);
 				Mono<ProxyCall> admitted = (declared >= 0)
 						// The Redis round trip runs while the body is still arriving.
@@ -165,9 +171,9 @@ final class ModelProxy {
 
 	private ProxyCall call(Caller caller, ChatRequest chat, ServerRequest request) {
 		String alias = this.router.alias(chat.model());
-		return new ProxyCall(caller.requestId(), caller.startedNanos(), caller.startedAt(), caller.key(), chat,
-				agentOf(request, chat), (alias != null) ? alias : chat.model(), caller.planName(), caller.plan(),
-				caller.period(), caller.home());
+		return new ProxyCall(caller.callId(), caller.requestId(), caller.startedNanos(), caller.startedAt(),
+				caller.key(), chat, agentOf(request, chat), (alias != null) ? alias : chat.model(), caller.planName(),
+				caller.plan(), caller.period(), caller.home());
 	}
 
 	/** The model must be an alias the plan includes. */
@@ -180,7 +186,8 @@ final class ModelProxy {
 	}
 
 	private Mono<Void> release(Caller caller, Ticket ticket) {
-		return this.ledger.settle(caller.key().userId(), caller.period(), caller.requestId(), 0, ticket.metered())
+		return this.ledger
+			.settle(caller.key().userId(), caller.period(), caller.callId().toString(), 0, ticket.metered())
 			.onErrorResume((ex) -> Mono.empty())
 			.then();
 	}
@@ -277,12 +284,12 @@ final class ModelProxy {
 
 	private Mono<Admission> ledgerAdmit(Caller caller, long reserve, boolean metered) {
 		return this.ledger
-			.admit(caller.key().userId(), caller.plan(), caller.period(), caller.requestId(), reserve, metered)
+			.admit(caller.key().userId(), caller.plan(), caller.period(), caller.callId().toString(), reserve, metered)
 			.onErrorResume((ex) -> !(ex instanceof OpenAiError), (ex) -> {
 				if (!this.quota.failOpen()) {
 					return Mono.error(OpenAiError.unavailable());
 				}
-				log.warn("Quota ledger unavailable, admitting call {} without a reservation: {}", caller.requestId(),
+				log.warn("Quota ledger unavailable, admitting call {} without a reservation: {}", caller.callId(),
 						ex.toString());
 				return Mono.just(new Admission(Admission.Outcome.ADMITTED, Duration.ZERO, 0, 0));
 			});
@@ -356,29 +363,33 @@ final class ModelProxy {
 		call.attempting(target);
 		long started = System.nanoTime();
 		AtomicBoolean answered = new AtomicBoolean();
-		return target.upstream().exchange(call.request, target.model(), call.requestId, call.home).doOnNext((chunk) -> {
-			if (answered.compareAndSet(false, true)) {
+		return target.upstream()
+			.exchange(call.request, target.model(), call.callId.toString(), call.home)
+			.doOnNext((chunk) -> {
+				if (answered.compareAndSet(false, true)) {
+					target.upstream().succeeded(started);
+				}
+			})
+			.onErrorResume((ex) -> {
+				if (answered.get()) {
+					return Flux.error(ex);
+				}
+				boolean retryable = retryable(ex);
+				if (retryable) {
+					target.upstream().failed(started, ex);
+					log.info("Upstream {} failed for call {} before answering ({}); {}", target.upstream().name(),
+							call.callId, ex.toString(),
+							(index + 1 < targets.size()) ? "trying the next" : "no upstream left");
+					return attempt(call, targets, index + 1, ex);
+				}
 				target.upstream().succeeded(started);
-			}
-		}).onErrorResume((ex) -> {
-			if (answered.get()) {
 				return Flux.error(ex);
-			}
-			boolean retryable = retryable(ex);
-			if (retryable) {
-				target.upstream().failed(started, ex);
-				log.info("Upstream {} failed for call {} before answering ({}); {}", target.upstream().name(),
-						call.requestId, ex.toString(),
-						(index + 1 < targets.size()) ? "trying the next" : "no upstream left");
-				return attempt(call, targets, index + 1, ex);
-			}
-			target.upstream().succeeded(started);
-			return Flux.error(ex);
-		}).doOnCancel(() -> {
-			if (!answered.get()) {
-				target.upstream().released();
-			}
-		});
+			})
+			.doOnCancel(() -> {
+				if (!answered.get()) {
+					target.upstream().released();
+				}
+			});
 	}
 
 	private static boolean retryable(Throwable ex) {
@@ -397,7 +408,7 @@ final class ModelProxy {
 			.filter((bytes) -> bytes.length > 0)
 			.doOnNext((bytes) -> call.firstByte())
 			.onErrorResume((ex) -> call.sentAnything(), (ex) -> {
-				log.warn("Upstream {} failed during call {}: {}", upstreamName(call), call.requestId, ex.toString());
+				log.warn("Upstream {} failed during call {}: {}", upstreamName(call), call.callId, ex.toString());
 				return this.settlement.settle(call, Outcome.UPSTREAM_ERROR, 200).thenMany(Flux.just(errorEvent()));
 			})
 			.concatWith(Mono
@@ -427,7 +438,7 @@ final class ModelProxy {
 	}
 
 	private ServerResponse.BodyBuilder response(ProxyCall call) {
-		ServerResponse.BodyBuilder builder = ServerResponse.ok();
+		ServerResponse.BodyBuilder builder = ServerResponse.ok().header(CALL_ID_HEADER, call.callId.toString());
 		if (!call.alias().equals(call.requestedAlias)) {
 			builder.header("X-Lingxi-Model-Fallback", call.requestedAlias + "->" + call.alias());
 		}
@@ -577,7 +588,8 @@ final class ModelProxy {
 	/**
 	 * Who is calling, known before the body is read.
 	 *
-	 * @param requestId the request
+	 * @param callId the proxy's id of the call
+	 * @param requestId the client's request id (correlation only)
 	 * @param startedNanos when it arrived (nano time)
 	 * @param startedAt when it arrived
 	 * @param key the caller's key
@@ -586,8 +598,8 @@ final class ModelProxy {
 	 * @param period the billing month
 	 * @param home the event loop of the client's connection, null if unknown
 	 */
-	private record Caller(String requestId, long startedNanos, Instant startedAt, InstanceKey key, String planName,
-			Plan plan, String period, EventLoop home) {
+	private record Caller(UUID callId, String requestId, long startedNanos, Instant startedAt, InstanceKey key,
+			String planName, Plan plan, String period, EventLoop home) {
 	}
 
 	/**

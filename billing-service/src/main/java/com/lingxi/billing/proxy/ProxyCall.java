@@ -1,6 +1,7 @@
 package com.lingxi.billing.proxy;
 
 import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -15,6 +16,13 @@ import com.lingxi.billing.upstream.ModelRouter.Target;
 /** One billed model call on its way through the proxy. */
 final class ProxyCall {
 
+	/**
+	 * The proxy's own id of the call: the key of its reservation, its settlement and its
+	 * usage record ({@code usage_logs.id}). Never taken from the client.
+	 */
+	final UUID callId;
+
+	/** The client's {@code X-Request-Id} (or one made here), for correlation only. */
 	final String requestId;
 
 	final long startedNanos;
@@ -54,8 +62,9 @@ final class ProxyCall {
 
 	private final AtomicReference<Mono<Void>> settlement = new AtomicReference<>();
 
-	ProxyCall(String requestId, long startedNanos, Instant startedAt, InstanceKey key, ChatRequest request,
+	ProxyCall(UUID callId, String requestId, long startedNanos, Instant startedAt, InstanceKey key, ChatRequest request,
 			String agentId, String alias, String planName, Plan plan, String period, EventLoop home) {
+		this.callId = callId;
 		this.requestId = requestId;
 		this.startedNanos = startedNanos;
 		this.startedAt = startedAt;

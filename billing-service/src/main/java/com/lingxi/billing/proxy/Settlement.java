@@ -21,7 +21,6 @@ import com.lingxi.billing.upstream.ModelRouter.Target;
 import com.lingxi.billing.usage.Tokenizer;
 import com.lingxi.billing.usage.UsageJournal;
 import com.lingxi.billing.usage.UsageRecord;
-import com.lingxi.common.id.Ids;
 
 /**
  * Settles a forwarded call exactly once: works out its tokens (the upstream's own counts,
@@ -95,10 +94,10 @@ final class Settlement {
 
 	/** Releases the reservation of a call that was never forwarded. */
 	Mono<Void> release(ProxyCall call) {
-		return call
-			.settleOnce(() -> this.ledger.settle(call.key.userId(), call.period, call.requestId, 0, call.metered())
-				.then()
-				.onErrorResume((ex) -> Mono.empty()));
+		return call.settleOnce(
+				() -> this.ledger.settle(call.key.userId(), call.period, call.callId.toString(), 0, call.metered())
+					.then()
+					.onErrorResume((ex) -> Mono.empty()));
 	}
 
 	private Mono<Counted> tokens(ProxyCall call, Outcome outcome) {
@@ -146,7 +145,7 @@ final class Settlement {
 	private Mono<Void> record(ProxyCall call, Outcome outcome, int httpStatus, Counted counted) {
 		Target target = call.target();
 		Usage usage = counted.usage();
-		UsageRecord record = new UsageRecord(Ids.uuidV7(), call.requestId, call.key.userId(), call.key.instanceId(),
+		UsageRecord record = new UsageRecord(call.callId, call.requestId, call.key.userId(), call.key.instanceId(),
 				call.key.keyId(), call.agentId, call.request.messageCount(), usage.inputTokens(), usage.outputTokens(),
 				usage.cachedTokens(), call.alias(), call.requestedAlias,
 				(target != null) ? target.upstream().name() : "none", (target != null) ? target.model() : "none",
@@ -154,12 +153,12 @@ final class Settlement {
 				call.latencyMillis(), call.startedAt, this.ledger.calendar().day(call.startedAt), call.period,
 				call.planName);
 		Mono<Void> charge = this.ledger
-			.settle(call.key.userId(), call.period, call.requestId, usage.total(), call.metered())
+			.settle(call.key.userId(), call.period, call.callId.toString(), usage.total(), call.metered())
 			.flatMap((used) -> (call.metered() && used >= call.plan.monthlyTokens())
 					? this.notices.exhausted(call.key.userId(), call.planName, call.period, call.plan.monthlyTokens())
 					: Mono.empty())
 			.onErrorResume((ex) -> {
-				log.warn("Could not charge call {} to the quota ledger (it is recorded): {}", call.requestId,
+				log.warn("Could not charge call {} to the quota ledger (it is recorded): {}", call.callId,
 						ex.toString());
 				return Mono.empty();
 			});

@@ -41,9 +41,9 @@ import com.lingxi.common.redis.LingxiRedis;
 public final class QuotaLedger {
 
 	/**
-	 * KEYS: 1 month hash, 2 reservation deadlines, 3 rate key prefix. ARGV: 1 request id,
-	 * 2 tokens to reserve, 3 monthly limit, 4 requests/min, 5 tokens/min, 6 reservation
-	 * ttl ms, 7 metered (1/0), 8 hash ttl seconds. Returns {outcome, retryMs, used,
+	 * KEYS: 1 month hash, 2 reservation deadlines, 3 rate key prefix. ARGV: 1 call id, 2
+	 * tokens to reserve, 3 monthly limit, 4 requests/min, 5 tokens/min, 6 reservation ttl
+	 * ms, 7 metered (1/0), 8 hash ttl seconds. Returns {outcome, retryMs, used,
 	 * reserved}: 0 admitted, 1 requests/min, 2 tokens/min, 3 monthly tokens, -1 seed
 	 * first.
 	 */
@@ -86,8 +86,8 @@ public final class QuotaLedger {
 
 	/**
 	 * KEYS: 1 month hash, 2 reservation deadlines, 3 rate key prefix, 4 settled marker.
-	 * ARGV: 1 request id, 2 tokens, 3 metered (1/0). Returns {outcome, used}: 0 settled
-	 * now (used -1 if the month is not in Redis), -1 settled before.
+	 * ARGV: 1 call id, 2 tokens, 3 metered (1/0). Returns {outcome, used}: 0 settled now
+	 * (used -1 if the month is not in Redis), -1 settled before.
 	 */
 	static final String SETTLE = """
 			if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', 172800) then return {-1, 0} end
@@ -137,15 +137,14 @@ public final class QuotaLedger {
 	 * @param userId the user
 	 * @param plan their plan
 	 * @param period the billing period of the call
-	 * @param requestId the call
+	 * @param callId the call (the proxy's call id)
 	 * @param reserve tokens to reserve for it
 	 * @param metered whether the call counts against the monthly tokens (fallback calls
 	 * do not; they still count against the rate limits)
 	 */
-	public Mono<Admission> admit(UUID userId, Plan plan, String period, String requestId, long reserve,
-			boolean metered) {
+	public Mono<Admission> admit(UUID userId, Plan plan, String period, String callId, long reserve, boolean metered) {
 		String[] keys = { monthKey(userId, period), reservationsKey(userId, period), rateKey(userId) };
-		String[] args = { requestId, Long.toString(reserve), Long.toString(plan.monthlyTokens()),
+		String[] args = { callId, Long.toString(reserve), Long.toString(plan.monthlyTokens()),
 				Integer.toString(plan.requestsPerMinute()), Long.toString(plan.tokensPerMinute()),
 				Long.toString(this.properties.reservationTtl().toMillis()), metered ? "1" : "0",
 				Long.toString(monthTtlSeconds(period)) };
@@ -161,14 +160,14 @@ public final class QuotaLedger {
 
 	/**
 	 * Settles a call: releases its reservation and charges what it used. Idempotent per
-	 * request id (for two days).
+	 * call id (for two days).
 	 * @return the month's used tokens after this call, or -1 if unknown (settled before,
 	 * or the month is not in Redis)
 	 */
-	public Mono<Long> settle(UUID userId, String period, String requestId, long tokens, boolean metered) {
+	public Mono<Long> settle(UUID userId, String period, String callId, long tokens, boolean metered) {
 		String[] keys = { monthKey(userId, period), reservationsKey(userId, period), rateKey(userId),
-				this.redis.key("billing", "settled", requestId) };
-		return script(SETTLE_SHA, SETTLE, keys, requestId, Long.toString(tokens), metered ? "1" : "0")
+				this.redis.key("billing", "settled", callId) };
+		return script(SETTLE_SHA, SETTLE, keys, callId, Long.toString(tokens), metered ? "1" : "0")
 			.map((result) -> (number(result, 0) == 0) ? number(result, 1) : -1L);
 	}
 

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -195,6 +196,56 @@ class ModelProxyTests {
 		assertThat(event.path("outputTokens").asLong()).isEqualTo(FakeUpstream.COMPLETION_TOKENS);
 		assertThat(event.path("agentId").asString()).isEqualTo("coder");
 		assertThat(event.path("instanceId").asString()).isEqualTo(key.instanceId().toString());
+	}
+
+	@Test
+	void twoCallsWithTheSameRequestIdAreBothBilledAndBothInTheUsage() {
+		Key key = this.keys.forNewUser();
+		List<String> callIds = new ArrayList<>();
+		for (boolean stream : new boolean[] { true, false, true }) {
+			EntityExchangeResult<byte[]> result = this.proxy.post()
+				.uri("/v1/chat/completions")
+				.header("Authorization", key.bearer())
+				.header("X-Request-Id", "replayed-request-1")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(chat("standard", stream, true, "hi"))
+				.exchange()
+				.expectStatus()
+				.isOk()
+				.expectHeader()
+				.valueEquals("X-Request-Id", "replayed-request-1")
+				.expectBody(byte[].class)
+				.returnResult();
+			callIds.add(result.getResponseHeaders().getFirst("X-Lingxi-Call-Id"));
+		}
+		assertThat(callIds).doesNotContainNull().doesNotHaveDuplicates();
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.rows.of("replayed-request-1").size() == 3);
+		List<Map<String, Object>> recorded = this.rows.of("replayed-request-1");
+		assertThat(recorded).extracting((row) -> row.get("id").toString()).containsExactlyInAnyOrderElementsOf(callIds);
+		assertThat(recorded).allSatisfy((row) -> assertThat(row).containsEntry("user_id", key.userId()));
+		long billed = 2 * (FakeUpstream.PROMPT_TOKENS + FakeUpstream.COMPLETION_TOKENS) + 321 + 9;
+		// Charged three times to the allowance, and three calls in the usage API.
+		assertThat(this.http.get()
+			.uri("/api/billing/quota")
+			.header("X-User-Id", key.userId().toString())
+			.exchange()
+			.expectBody(JsonNode.class)
+			.returnResult()
+			.getResponseBody()
+			.path("used")
+			.asLong()).isEqualTo(billed);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			JsonNode total = this.http.get()
+				.uri("/api/billing/usage?groupBy=model")
+				.header("X-User-Id", key.userId().toString())
+				.exchange()
+				.expectBody(JsonNode.class)
+				.returnResult()
+				.getResponseBody()
+				.path("total");
+			assertThat(total.path("requests").asLong()).isEqualTo(3);
+			assertThat(total.path("totalTokens").asLong()).isEqualTo(billed);
+		});
 	}
 
 	@Test
