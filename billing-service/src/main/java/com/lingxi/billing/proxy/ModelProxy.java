@@ -64,6 +64,9 @@ final class ModelProxy {
 
 	static final String WARMUP_MODEL = "lingxi-warmup";
 
+	/** Output limit of an alias without configuration (aliases come with one). */
+	private static final long DEFAULT_OUTPUT_LIMIT = 8192;
+
 	/** Response header naming the call id (also {@code usage_logs.id}). */
 	static final String CALL_ID_HEADER = "X-Lingxi-Call-Id";
 
@@ -297,28 +300,27 @@ final class ModelProxy {
 
 	/**
 	 * Tokens to reserve for a parsed call: an upper bound of the prompt (its bytes over
-	 * bytesPerToken) plus the most it may generate.
+	 * bytesPerToken) plus the most it may generate (its {@code max_tokens}, lowered to
+	 * the alias's limit, or that limit).
 	 */
 	private long reservation(ProxyCall call) {
-		long output = call.request.maxOutputTokens();
-		if (output <= 0) {
-			var alias = this.router.aliasConfig(call.alias());
-			output = (alias != null) ? alias.maxOutputTokens() : this.quota.defaultMaxOutputTokens();
-		}
-		return promptBound(call.request.size()) + output;
+		return promptBound(call.request.size()) + call.request.maxOutputTokens(outputLimit(call.alias()));
+	}
+
+	/** The most output one call of an alias may ask for. */
+	private long outputLimit(String alias) {
+		var config = this.router.aliasConfig(alias);
+		return (config != null) ? config.maxOutputTokens() : DEFAULT_OUTPUT_LIMIT;
 	}
 
 	/**
 	 * Tokens to reserve before the body is read: its declared length, and the largest
-	 * output any alias of the plan allows.
+	 * output any alias of the plan allows (every call is held to its alias's limit).
 	 */
 	private long reservation(long bodyBytes, Plan plan) {
-		long output = this.quota.defaultMaxOutputTokens();
-		for (String name : plan.modelAliases()) {
-			var alias = this.router.aliasConfig(name);
-			if (alias != null) {
-				output = Math.max(output, alias.maxOutputTokens());
-			}
+		long output = 0;
+		for (String alias : plan.modelAliases()) {
+			output = Math.max(output, outputLimit(alias));
 		}
 		return promptBound(bodyBytes) + output;
 	}
@@ -364,7 +366,7 @@ final class ModelProxy {
 		long started = System.nanoTime();
 		AtomicBoolean answered = new AtomicBoolean();
 		return target.upstream()
-			.exchange(call.request, target.model(), call.callId.toString(), call.home)
+			.exchange(call.request, target.model(), outputLimit(call.alias()), call.callId.toString(), call.home)
 			.doOnNext((chunk) -> {
 				if (answered.compareAndSet(false, true)) {
 					target.upstream().succeeded(started);

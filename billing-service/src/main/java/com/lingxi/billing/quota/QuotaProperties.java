@@ -14,14 +14,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * on its own (a replica that died mid-call); longer than any call may last
  * @param bytesPerToken request bytes counted as one prompt token when sizing a
  * reservation (a conservative over-estimate keeps overspend below one call's worth)
- * @param defaultMaxOutputTokens output tokens reserved for a call that sets no
- * {@code max_tokens}
  * @param failOpen whether model calls pass unmetered-in-Redis when Redis cannot be
  * reached (usage is still recorded in PostgreSQL); false refuses them with 503
  */
 @ConfigurationProperties(prefix = "lingxi.billing.quota")
 public record QuotaProperties(@DefaultValue("Asia/Shanghai") ZoneId zone, @DefaultValue("15m") Duration reservationTtl,
-		@DefaultValue("3") int bytesPerToken, @DefaultValue("4096") int defaultMaxOutputTokens,
-		@DefaultValue("true") boolean failOpen) {
+		@DefaultValue("3") int bytesPerToken, @DefaultValue("true") boolean failOpen) {
 
 }

@@ -96,8 +96,9 @@ final class HttpUpstream implements Upstream {
 	}
 
 	@Override
-	public Flux<byte[]> exchange(ChatRequest request, String model, String callId, EventLoop home) {
-		ByteBuf body = request.bodyFor(model);
+	public Flux<byte[]> exchange(ChatRequest request, String model, long maxOutputTokens, String callId,
+			EventLoop home) {
+		ByteBuf body = request.bodyFor(model, maxOutputTokens);
 		String accept = request.stream() ? "text/event-stream" : "application/json";
 		return clientFor(home).post().uri(this.url).send((outgoing, out) -> {
 			HttpHeaders headers = outgoing.requestHeaders();

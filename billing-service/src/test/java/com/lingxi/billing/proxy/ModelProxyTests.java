@@ -249,6 +249,61 @@ class ModelProxyTests {
 	}
 
 	@Test
+	void holdsEveryCallToItsAliasOutputLimit() {
+		Key key = this.keys.forNewUser();
+		this.keys.plan(key.userId(), "pro");
+		String huge = chat("standard", true, true, "hi").replace("\"stream\":true",
+				"\"stream\":true,\"max_tokens\":1000000");
+		post(key, huge).expectStatus().isOk().expectBody(byte[].class).returnResult();
+		assertThat(this.json.readTree(fake.last().body()).path("max_tokens").asLong()).isEqualTo(8192);
+
+		String completion = chat("pro", false, false, "hi").replace("\"stream\":false",
+				"\"stream\":false,\"max_completion_tokens\":99999");
+		post(key, completion).expectStatus().isOk();
+		JsonNode forwarded = this.json.readTree(fake.last().body());
+		assertThat(forwarded.path("max_completion_tokens").asLong()).isEqualTo(16384);
+		assertThat(forwarded.has("max_tokens")).isFalse();
+
+		post(key, chat("standard", false, false, "hi")).expectStatus().isOk();
+		assertThat(this.json.readTree(fake.last().body()).path("max_tokens").asLong()).isEqualTo(8192);
+
+		String modest = chat("standard", false, false, "hi").replace("\"stream\":false",
+				"\"stream\":false,\"max_tokens\":300");
+		post(key, modest).expectStatus().isOk();
+		assertThat(fake.last().body()).contains("\"max_tokens\":300");
+	}
+
+	@Test
+	void refusesMoreThanOneChoiceAndSaysWhy() {
+		Key key = this.keys.forNewUser();
+		post(key, chat("standard", true, true, "hi").replace("\"stream\":true", "\"stream\":true,\"n\":4"))
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.error.param")
+			.isEqualTo("n")
+			.jsonPath("$.error.type")
+			.isEqualTo("invalid_request_error")
+			.jsonPath("$.error.message")
+			.value((String message) -> assertThat(message).contains("'n' must be 1").contains("billed as one answer"));
+		assertThat(fake.calls("primary")).isZero();
+		post(key, chat("standard", false, false, "hi").replace("\"stream\":false", "\"stream\":false,\"n\":1"))
+			.expectStatus()
+			.isOk();
+		assertThat(this.json.readTree(fake.last().body()).path("n").asInt()).isEqualTo(1);
+		// The refused call's reservation was released.
+		await().untilAsserted(() -> assertThat(this.http.get()
+			.uri("/api/billing/quota")
+			.header("X-User-Id", key.userId().toString())
+			.exchange()
+			.expectBody(JsonNode.class)
+			.returnResult()
+			.getResponseBody()
+			.path("reserved")
+			.asLong()).isZero());
+	}
+
+	@Test
 	void asksForUsageItselfAndStripsThatChunkAgain() {
 		Key key = this.keys.forNewUser();
 		List<String> events = FakeUpstream.events(true);
