@@ -66,7 +66,8 @@ java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
   --lingxi.billing.usage.journal-dir="$OUT/journal" \
   --lingxi.billing.plans.enterprise.requests-per-minute=100000000 \
   --lingxi.billing.plans.enterprise.tokens-per-minute=1000000000000 \
-  --lingxi.billing.plans.enterprise.monthly-tokens=1000000000000000 >"$OUT/billing-service.log" 2>&1 &
+  --lingxi.billing.plans.enterprise.monthly-tokens=1000000000000000 \
+  --lingxi.billing.plans.enterprise.concurrent-calls=1000 >"$OUT/billing-service.log" 2>&1 &
 PROXY_PID=$!
 PIDS+=($PROXY_PID)
 for _ in $(seq 120); do

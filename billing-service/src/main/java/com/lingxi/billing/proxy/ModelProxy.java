@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.EventLoop;
@@ -30,12 +31,15 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 
 import com.lingxi.billing.keys.InstanceKey;
 import com.lingxi.billing.keys.ProxyKeys;
+import com.lingxi.billing.plans.PlanProperties.MeteringOutage;
 import com.lingxi.billing.plans.PlanProperties.Plan;
 import com.lingxi.billing.plans.Plans;
 import com.lingxi.billing.proxy.Settlement.Outcome;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.billing.quota.QuotaLedger.Admission;
 import com.lingxi.billing.quota.QuotaNotices;
@@ -63,6 +67,13 @@ final class ModelProxy {
 			+ "was billed.";
 
 	static final String WARMUP_MODEL = "lingxi-warmup";
+
+	/**
+	 * What {@link #ledgerAdmit} answers for a call admitted while the ledger is
+	 * unreachable: no reservation, no lease; its usage is recorded and billed as always,
+	 * and charged to the allowance once the ledger is back.
+	 */
+	private static final Admission WITHOUT_LEDGER = new Admission(Admission.Outcome.ADMITTED, Duration.ZERO, -1, -1);
 
 	/** Output limit of an alias without configuration (aliases come with one). */
 	private static final long DEFAULT_OUTPUT_LIMIT = 8192;
@@ -96,9 +107,15 @@ final class ModelProxy {
 
 	private final MeterRegistry meters;
 
+	private final InFlightCalls inFlight;
+
+	private final PendingCharges pending;
+
+	private final AtomicLong lastOutageLog = new AtomicLong();
+
 	ModelProxy(ProxyKeys keys, Plans plans, ModelRouter router, QuotaLedger ledger, QuotaNotices notices,
 			QuotaProperties quota, Settlement settlement, LocalCompletions local, JsonMapper json, long maxRequestBytes,
-			long maxResponseBytes, MeterRegistry meters) {
+			long maxResponseBytes, MeterRegistry meters, InFlightCalls inFlight, PendingCharges pending) {
 		this.keys = keys;
 		this.plans = plans;
 		this.router = router;
@@ -111,6 +128,8 @@ final class ModelProxy {
 		this.maxRequestBytes = maxRequestBytes;
 		this.maxResponseBytes = maxResponseBytes;
 		this.meters = meters;
+		this.inFlight = inFlight;
+		this.pending = pending;
 	}
 
 	// ---- POST /v1/chat/completions ---------------------------------------------------
@@ -134,7 +153,12 @@ final class ModelProxy {
 			return this.plans.planOf(key.userId()).flatMap((planName) -> {
 				Plan plan = this.plans.limitsOf(planName);
 				Caller caller = new Caller(callId, requestId, startedNanos, startedAt, key, planName, plan,
-						this.ledger.calendar().period(startedAt), home);
+						this.ledger.calendar().period(startedAt), home, request.exchange());
+				int running = this.inFlight.enter(request.exchange(), key.userId());
+				if (plan.concurrentCalls() > 0 && running > plan.concurrentCalls()) {
+					// More than the cap on this replica alone: no need to ask Redis.
+					return refuse("concurrency", OpenAiError.tooManyConcurrentCalls(plan.concurrentCalls()));
+				}
 				Mono<ProxyCall> admitted = (declared >= 0)
 						// The Redis round trip runs while the body is still arriving.
 						? admitWhileReading(caller, body, reservation(declared, plan), request)
@@ -189,10 +213,10 @@ final class ModelProxy {
 	}
 
 	private Mono<Void> release(Caller caller, Ticket ticket) {
-		return this.ledger
-			.settle(caller.key().userId(), caller.period(), caller.callId().toString(), 0, ticket.metered())
-			.onErrorResume((ex) -> Mono.empty())
-			.then();
+		if (ticket.lease() == null || !ticket.lease().close()) {
+			return Mono.empty();
+		}
+		return ticket.lease().release(this.ledger, this.pending);
 	}
 
 	/** The event loop of the request's connection, or null if it is not Netty's. */
@@ -260,42 +284,83 @@ final class ModelProxy {
 	/** Admits a call (reserving its tokens) or fails with the OpenAI-style refusal. */
 	private Mono<Ticket> admit(Caller caller, long reserve) {
 		return ledgerAdmit(caller, reserve, true).flatMap((admission) -> switch (admission.outcome()) {
-			case ADMITTED -> Mono.just(Ticket.METERED);
+			case ADMITTED ->
+				Mono.just((admission == WITHOUT_LEDGER) ? new Ticket(true, null, null) : admitted(caller, true, null));
+			case CONCURRENT_CALLS ->
+				refuse("concurrency", OpenAiError.tooManyConcurrentCalls(caller.plan().concurrentCalls()));
 			case REQUESTS_PER_MINUTE -> refuse("rate", OpenAiError
 				.rateLimited(caller.plan().requestsPerMinute() + " requests per minute", admission.retryAfter()));
 			case TOKENS_PER_MINUTE -> refuse("rate", OpenAiError
 				.rateLimited(caller.plan().tokensPerMinute() + " tokens per minute", admission.retryAfter()));
-			case MONTHLY_TOKENS -> exhausted(caller, reserve);
+			case MONTHLY_TOKENS -> exhausted(caller, reserve, admission);
 		});
 	}
 
-	private Mono<Ticket> exhausted(Caller caller, long reserve) {
-		Plan plan = caller.plan();
-		Mono<Void> announce = this.notices
-			.exhausted(caller.key().userId(), caller.planName(), caller.period(), plan.monthlyTokens())
-			.onErrorResume((ex) -> Mono.empty());
-		String fallback = plan.exhaustedFallbackAlias();
-		if (fallback == null || fallback.isBlank()) {
-			return announce.then(refuse("quota", OpenAiError.quotaExhausted(plan.monthlyTokens(),
-					this.ledger.calendar().resetsAt(caller.period()).toString())));
-		}
-		return announce.then(ledgerAdmit(caller, reserve, false))
-			.flatMap((admission) -> admission.admitted() ? Mono.just(new Ticket(false, fallback))
-					: refuse("rate", OpenAiError.rateLimited(plan.requestsPerMinute() + " requests per minute",
-							admission.retryAfter())));
+	/** The call holds a place in the ledger until it is settled or its exchange ends. */
+	private Ticket admitted(Caller caller, boolean metered, String fallbackAlias) {
+		CallLease lease = new CallLease(caller.key().userId(), caller.period(), caller.callId().toString(), metered);
+		this.inFlight.admitted(caller.exchange(), lease);
+		return new Ticket(metered, fallbackAlias, lease);
 	}
 
+	/**
+	 * The call does not fit in what is left of the allowance. The allowance is used up
+	 * (announced once) when the user's settled calls leave less than this call may need;
+	 * otherwise calls in progress hold the rest, and it fits again once they settle.
+	 */
+	private Mono<Ticket> exhausted(Caller caller, long reserve, Admission admission) {
+		Plan plan = caller.plan();
+		boolean usedUp = admission.used() + reserve > plan.monthlyTokens();
+		Mono<Void> announce = usedUp ? this.notices
+			.exhausted(caller.key().userId(), caller.planName(), caller.period(), plan.monthlyTokens())
+			.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
+		String fallback = plan.exhaustedFallbackAlias();
+		if (fallback == null || fallback.isBlank()) {
+			long left = Math.max(0, plan.monthlyTokens() - admission.used());
+			return announce.then(refuse("quota", OpenAiError.quotaExhausted(plan.monthlyTokens(), left,
+					admission.reserved(), reserve, this.ledger.calendar().resetsAt(caller.period()).toString())));
+		}
+		return announce.then(ledgerAdmit(caller, reserve, false))
+			.flatMap((fallbackAdmission) -> switch (fallbackAdmission.outcome()) {
+				case ADMITTED -> Mono.just((fallbackAdmission == WITHOUT_LEDGER) ? new Ticket(false, fallback, null)
+						: admitted(caller, false, fallback));
+				case CONCURRENT_CALLS ->
+					refuse("concurrency", OpenAiError.tooManyConcurrentCalls(plan.concurrentCalls()));
+				default -> refuse("rate", OpenAiError.rateLimited(plan.requestsPerMinute() + " requests per minute",
+						fallbackAdmission.retryAfter()));
+			});
+	}
+
+	/**
+	 * Asks the ledger. If it cannot answer (Redis down, or PostgreSQL down while a month
+	 * is seeded), the plan decides: refuse with 503, or admit {@link #WITHOUT_LEDGER}.
+	 */
 	private Mono<Admission> ledgerAdmit(Caller caller, long reserve, boolean metered) {
 		return this.ledger
 			.admit(caller.key().userId(), caller.plan(), caller.period(), caller.callId().toString(), reserve, metered)
-			.onErrorResume((ex) -> !(ex instanceof OpenAiError), (ex) -> {
-				if (!this.quota.failOpen()) {
-					return Mono.error(OpenAiError.unavailable());
-				}
-				log.warn("Quota ledger unavailable, admitting call {} without a reservation: {}", caller.callId(),
-						ex.toString());
-				return Mono.just(new Admission(Admission.Outcome.ADMITTED, Duration.ZERO, 0, 0));
-			});
+			.onErrorResume((ex) -> !(ex instanceof OpenAiError), (ex) -> meteringUnavailable(caller, metered, ex));
+	}
+
+	private Mono<Admission> meteringUnavailable(Caller caller, boolean metered, Throwable ex) {
+		boolean admit = caller.plan().meteringOutage() == MeteringOutage.ADMIT;
+		if (!admit) {
+			// A Redis that was only slow may still run the admission it timed out on:
+			// give
+			// back what it reserves then. (An admitted call's own settlement does that.)
+			this.pending.add(caller.key().userId(), caller.period(), caller.callId().toString(), 0, metered, false);
+		}
+		long now = System.currentTimeMillis();
+		long last = this.lastOutageLog.get();
+		if (now - last > 10_000 && this.lastOutageLog.compareAndSet(last, now)) {
+			log.warn("The quota ledger cannot be reached ({}); calls of plans that allow it are admitted without "
+					+ "it, the others are refused with 503", ex.toString());
+		}
+		Counter.builder("lingxi.billing.quota.unavailable")
+			.description("Model calls that found the quota ledger unreachable, by what they got")
+			.tag("outcome", admit ? "admitted" : "refused")
+			.register(this.meters)
+			.increment();
+		return admit ? Mono.just(WITHOUT_LEDGER) : Mono.error(OpenAiError.meteringUnavailable());
 	}
 
 	/**
@@ -599,9 +664,10 @@ final class ModelProxy {
 	 * @param plan its limits
 	 * @param period the billing month
 	 * @param home the event loop of the client's connection, null if unknown
+	 * @param exchange the client's exchange
 	 */
 	private record Caller(UUID callId, String requestId, long startedNanos, Instant startedAt, InstanceKey key,
-			String planName, Plan plan, String period, EventLoop home) {
+			String planName, Plan plan, String period, EventLoop home, ServerWebExchange exchange) {
 	}
 
 	/**
@@ -609,15 +675,15 @@ final class ModelProxy {
 	 *
 	 * @param metered whether its tokens count against the monthly allowance
 	 * @param fallbackAlias the alias that serves it instead of the requested one, or null
+	 * @param lease its place in the ledger, null if admitted without the ledger
 	 */
-	private record Ticket(boolean metered, String fallbackAlias) {
-
-		static final Ticket METERED = new Ticket(true, null);
+	private record Ticket(boolean metered, String fallbackAlias, CallLease lease) {
 
 		ProxyCall apply(ProxyCall call) {
 			if (this.fallbackAlias != null) {
 				call.fallBackTo(this.fallbackAlias);
 			}
+			call.lease(this.lease);
 			return call;
 		}
 

@@ -62,6 +62,8 @@ final class ProxyCall {
 
 	private final AtomicReference<Mono<Void>> settlement = new AtomicReference<>();
 
+	private volatile CallLease lease;
+
 	ProxyCall(UUID callId, String requestId, long startedNanos, Instant startedAt, InstanceKey key, ChatRequest request,
 			String agentId, String alias, String planName, Plan plan, String period, EventLoop home) {
 		this.callId = callId;
@@ -143,8 +145,18 @@ final class ProxyCall {
 		return (current != null) ? current.usage() : this.reportedUsage;
 	}
 
+	/** The call's place in the quota ledger (null if admitted without the ledger). */
+	void lease(CallLease lease) {
+		this.lease = lease;
+	}
+
+	CallLease lease() {
+		return this.lease;
+	}
+
 	/**
-	 * Runs the settlement once, whichever of completion, error or hang-up comes first.
+	 * Runs the settlement once, whichever of completion, error or hang-up comes first. It
+	 * takes over the call's lease: the end of the exchange no longer releases it.
 	 */
 	Mono<Void> settleOnce(Supplier<Mono<Void>> work) {
 		Mono<Void> existing = this.settlement.get();
@@ -153,6 +165,10 @@ final class ProxyCall {
 		}
 		Mono<Void> started = work.get().cache();
 		if (this.settlement.compareAndSet(null, started)) {
+			CallLease current = this.lease;
+			if (current != null) {
+				current.close();
+			}
 			started.subscribe(null, (ex) -> {
 			});
 			return started;

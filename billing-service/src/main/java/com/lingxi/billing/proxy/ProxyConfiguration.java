@@ -21,6 +21,7 @@ import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
 import com.lingxi.billing.keys.ProxyKeys;
 import com.lingxi.billing.plans.Plans;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.billing.quota.QuotaNotices;
 import com.lingxi.billing.quota.QuotaProperties;
@@ -46,22 +47,23 @@ class ProxyConfiguration {
 	static final String REQUESTS_METRIC = "lingxi.billing.proxy.requests";
 
 	@Bean
-	InFlightCalls inFlightCalls() {
-		return new InFlightCalls();
+	InFlightCalls inFlightCalls(QuotaLedger ledger, PendingCharges pending, QuotaProperties quota) {
+		return new InFlightCalls(ledger, pending, quota.callLease());
 	}
 
 	@Bean
 	Settlement settlement(UsageJournal journal, QuotaLedger ledger, QuotaNotices notices, Tokenizer tokenizer,
-			JsonMapper json, MeterRegistry meters, InFlightCalls inFlight) {
-		return new Settlement(journal, ledger, notices, tokenizer, json, meters, inFlight);
+			JsonMapper json, MeterRegistry meters, InFlightCalls inFlight, PendingCharges pending) {
+		return new Settlement(journal, ledger, notices, tokenizer, json, meters, inFlight, pending);
 	}
 
 	@Bean
 	ModelProxy modelProxy(ProxyKeys keys, Plans plans, ModelRouter router, QuotaLedger ledger, QuotaNotices notices,
 			QuotaProperties quota, Settlement settlement, LocalCompletions local, JsonMapper json,
-			ProxyProperties properties, MeterRegistry meters) {
+			ProxyProperties properties, MeterRegistry meters, InFlightCalls inFlight, PendingCharges pending) {
 		return new ModelProxy(keys, plans, router, ledger, notices, quota, settlement, local, json,
-				properties.maxRequestSize().toBytes(), properties.maxResponseSize().toBytes(), meters);
+				properties.maxRequestSize().toBytes(), properties.maxResponseSize().toBytes(), meters, inFlight,
+				pending);
 	}
 
 	@Bean

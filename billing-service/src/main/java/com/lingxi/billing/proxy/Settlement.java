@@ -14,6 +14,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.billing.quota.QuotaNotices;
 import com.lingxi.billing.upstream.ChatRequest;
@@ -46,8 +47,10 @@ final class Settlement {
 
 	private final InFlightCalls inFlight;
 
+	private final PendingCharges pending;
+
 	Settlement(UsageJournal journal, QuotaLedger ledger, QuotaNotices notices, Tokenizer tokenizer, JsonMapper json,
-			MeterRegistry meters, InFlightCalls inFlight) {
+			MeterRegistry meters, InFlightCalls inFlight, PendingCharges pending) {
 		this.journal = journal;
 		this.ledger = ledger;
 		this.notices = notices;
@@ -55,6 +58,7 @@ final class Settlement {
 		this.json = json;
 		this.meters = meters;
 		this.inFlight = inFlight;
+		this.pending = pending;
 	}
 
 	/**
@@ -94,10 +98,10 @@ final class Settlement {
 
 	/** Releases the reservation of a call that was never forwarded. */
 	Mono<Void> release(ProxyCall call) {
-		return call.settleOnce(
-				() -> this.ledger.settle(call.key.userId(), call.period, call.callId.toString(), 0, call.metered())
-					.then()
-					.onErrorResume((ex) -> Mono.empty()));
+		return call.settleOnce(() -> {
+			CallLease lease = call.lease();
+			return (lease != null) ? lease.release(this.ledger, this.pending) : Mono.empty();
+		});
 	}
 
 	private Mono<Counted> tokens(ProxyCall call, Outcome outcome) {
@@ -154,14 +158,17 @@ final class Settlement {
 				call.planName);
 		Mono<Void> charge = this.ledger
 			.settle(call.key.userId(), call.period, call.callId.toString(), usage.total(), call.metered())
+			.onErrorResume((ex) -> {
+				// Recorded all the same; Redis's view of the allowance catches up later.
+				log.debug("Call {} could not be charged to the quota ledger now: {}", call.callId, ex.toString());
+				this.pending.add(call.key.userId(), call.period, call.callId.toString(), usage.total(), call.metered(),
+						true);
+				return Mono.just(-1L);
+			})
 			.flatMap((used) -> (call.metered() && used >= call.plan.monthlyTokens())
 					? this.notices.exhausted(call.key.userId(), call.planName, call.period, call.plan.monthlyTokens())
-					: Mono.empty())
-			.onErrorResume((ex) -> {
-				log.warn("Could not charge call {} to the quota ledger (it is recorded): {}", call.callId,
-						ex.toString());
-				return Mono.empty();
-			});
+						.onErrorResume((ex) -> Mono.empty())
+					: Mono.empty());
 		return Mono.when(this.journal.append(record), charge).doOnSuccess((done) -> count(record, call));
 	}
 

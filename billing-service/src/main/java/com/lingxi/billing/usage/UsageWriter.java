@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 
-import com.lingxi.billing.quota.QuotaLedger;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.usage.UsageJournal.Journaled;
 import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.UsageRecorded;
@@ -91,7 +91,7 @@ public final class UsageWriter {
 
 	private final JsonMapper json;
 
-	private final QuotaLedger ledger;
+	private final PendingCharges pending;
 
 	private final UsageProperties properties;
 
@@ -108,13 +108,13 @@ public final class UsageWriter {
 	private Disposable loop;
 
 	public UsageWriter(UsageJournal journal, DatabaseClient db, TransactionalOperator tx, EventPublisher events,
-			JsonMapper json, QuotaLedger ledger, UsageProperties properties, MeterRegistry meters) {
+			JsonMapper json, PendingCharges pending, UsageProperties properties, MeterRegistry meters) {
 		this.journal = journal;
 		this.db = db;
 		this.tx = tx;
 		this.events = events;
 		this.json = json;
-		this.ledger = ledger;
+		this.pending = pending;
 		this.properties = properties;
 		this.writes = Timer.builder("lingxi.billing.usage.writes")
 			.description("Batches of usage records written to PostgreSQL")
@@ -246,18 +246,16 @@ public final class UsageWriter {
 	}
 
 	/**
-	 * A replayed call may have died before its quota was settled in Redis; settling is
-	 * idempotent per call id, so do it again.
+	 * A replayed call may have died before its quota was settled in Redis: its now
+	 * committed row is settled late (a no-op if it was settled, and not counted twice if
+	 * the month was rebuilt from PostgreSQL since).
 	 */
 	private void settleRecovered(List<Journaled> batch) {
 		for (Journaled journaled : batch) {
 			if (journaled.recovered()) {
 				UsageRecord record = journaled.record();
-				this.ledger
-					.settle(record.userId(), record.period(), record.id().toString(), record.totalTokens(),
-							record.metered())
-					.subscribe(null,
-							(ex) -> log.debug("Settling replayed call {} failed: {}", record.id(), ex.toString()));
+				this.pending.add(record.userId(), record.period(), record.id().toString(), record.totalTokens(),
+						record.metered(), true);
 			}
 		}
 	}

@@ -30,6 +30,8 @@ import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
+import com.lingxi.billing.quota.BillingCalendar;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.common.events.EventPublisher;
 
@@ -67,6 +69,9 @@ class UsageTests {
 
 	@Autowired
 	QuotaLedger ledger;
+
+	@Autowired
+	PendingCharges pending;
 
 	TestKeys keys;
 
@@ -246,13 +251,19 @@ class UsageTests {
 			}
 		}
 
-		// The next start replays them into PostgreSQL.
+		// Redis's view of the month was read (seeded) before the replay.
+		assertThat(this.ledger.usedAndReserved(user, PERIOD).block()[0]).isZero();
+
+		// The next start replays them into PostgreSQL, and charges them to Redis's view
+		// of the allowance.
 		restart(properties);
 		assertThat(this.rows.count("SELECT count(*) FROM usage_logs WHERE user_id = '" + user + "'")).isEqualTo(250);
 		assertThat(this.rows.count("SELECT sum(quota_tokens) FROM usage_daily WHERE user_id = '" + user + "'"))
 			.isEqualTo(250 * 110);
 		assertThat(this.rows.count("SELECT count(*) FROM usage_daily WHERE user_id = '" + user + "'")).isEqualTo(3);
 		assertThat(usageEvents(user)).isEqualTo(250);
+		await().atMost(Duration.ofSeconds(15))
+			.until(() -> this.ledger.usedAndReserved(user, PERIOD).block()[0] == 250 * 110);
 
 		// A crash after the commit but before the files were deleted: replayed again,
 		// counted once.
@@ -268,6 +279,8 @@ class UsageTests {
 		assertThat(this.rows.count("SELECT sum(requests) FROM usage_daily WHERE user_id = '" + user + "'"))
 			.isEqualTo(250);
 		assertThat(usageEvents(user)).isEqualTo(250);
+		await().atMost(Duration.ofSeconds(15)).until(() -> this.pending.size() == 0);
+		assertThat(this.ledger.usedAndReserved(user, PERIOD).block()[0]).isEqualTo(250 * 110);
 		try (Stream<Path> files = Files.list(dir)) {
 			assertThat(files.filter((f) -> f.getFileName().toString().endsWith(".jsonl"))).isEmpty();
 		}
@@ -275,8 +288,8 @@ class UsageTests {
 
 	private void restart(UsageProperties properties) {
 		UsageJournal journal = new UsageJournal(properties, this.json);
-		UsageWriter writer = new UsageWriter(journal, this.db, this.tx, this.events, this.json, this.ledger, properties,
-				new SimpleMeterRegistry());
+		UsageWriter writer = new UsageWriter(journal, this.db, this.tx, this.events, this.json, this.pending,
+				properties, new SimpleMeterRegistry());
 		journal.start();
 		writer.start();
 		await().atMost(Duration.ofSeconds(10)).until(() -> writer.backlog() == 0);
@@ -291,11 +304,13 @@ class UsageTests {
 			.count();
 	}
 
+	static final String PERIOD = new BillingCalendar(java.time.ZoneId.of("Asia/Shanghai")).period(Instant.now());
+
 	private static UsageRecord record(UUID user, String agent, long input, long output) {
 		Instant now = Instant.now();
 		return new UsageRecord(UUID.randomUUID(), "crash-" + UUID.randomUUID(), user, UUID.randomUUID(),
 				UUID.randomUUID(), agent, 2, input, output, 0, "standard", "standard", "primary", "m", "upstream", true,
-				true, "ok", 200, 5, 50, now, LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")), "2026-11", "free");
+				true, "ok", 200, 5, 50, now, LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")), PERIOD, "free");
 	}
 
 }
