@@ -2,6 +2,7 @@ package com.lingxi.billing.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,11 +13,14 @@ import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.codec.json.JacksonJsonEncoder;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.observation.DefaultServerRequestObservationConvention;
+import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
+import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
 import com.lingxi.billing.keys.ProxyKeys;
@@ -110,8 +114,24 @@ class ProxyConfiguration {
 	private static WebFilter requestIds() {
 		return (exchange, chain) -> {
 			exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, RequestIds.of(exchange));
+			exchange.getResponse().beforeCommit(() -> {
+				nameTheRoute(exchange);
+				return Mono.empty();
+			});
 			return chain.filter(exchange);
 		};
+	}
+
+	/**
+	 * The request metric's {@code uri} is the matched route: without a DispatcherHandler
+	 * nothing else tells the observation.
+	 */
+	private static void nameTheRoute(ServerWebExchange exchange) {
+		Object pattern = exchange.getAttribute(RouterFunctions.MATCHING_PATTERN_ATTRIBUTE);
+		if (pattern instanceof PathPattern route) {
+			ServerRequestObservationContext.findCurrent(exchange.getAttributes())
+				.ifPresent((context) -> context.setPathPattern(route.getPatternString()));
+		}
 	}
 
 }

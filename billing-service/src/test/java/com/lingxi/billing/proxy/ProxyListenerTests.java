@@ -119,8 +119,9 @@ class ProxyListenerTests {
 			.expectStatus()
 			.isOk();
 		// Its requests are measured under a name of their own.
-		assertThat(this.meters.find(ProxyConfiguration.REQUESTS_METRIC).tag("uri", (uri) -> true).timers())
+		assertThat(this.meters.find(ProxyConfiguration.REQUESTS_METRIC).tag("uri", "/v1/chat/completions").timers())
 			.isNotEmpty();
+		assertThat(this.meters.find(ProxyConfiguration.REQUESTS_METRIC).tag("uri", "/v1/models").timers()).isNotEmpty();
 	}
 
 	@ParameterizedTest
