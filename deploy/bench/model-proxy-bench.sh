@@ -11,8 +11,9 @@
 # "stream"), or everything at once (profile "fast", throughput). The 64 streams run twice: all
 # started at once, so that every ~600 ms the proxy gets a burst of 64 requests (the worst case),
 # and with their starts spread over one answer's time, as 64 independent instances call it. Uses (or starts) PostgreSQL and
-# Redis through ./lingxi infra, runs its own billing-service on port 18484 in a database of its
-# own (lingxi_bench_billing), and stops everything it started on exit.
+# Redis through ./lingxi infra, runs its own billing-service on port 18484 (its model proxy
+# listener on 18486) in a database of its own (lingxi_bench_billing), and stops everything it
+# started on exit.
 # Results: var/bench/model-proxy/results.md (and results.jsonl, heap.csv).
 set -euo pipefail
 
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-PROXY_PORT=18484 UPSTREAM_PORT=18499
+PROXY_PORT=18484 MODEL_PROXY_PORT=18486 UPSTREAM_PORT=18499
 DB=lingxi_bench_billing
 say() { printf '\033[1;36mbench\033[0m %s\n' "$*"; }
 
@@ -55,16 +56,18 @@ say "starting the fake provider (:$UPSTREAM_PORT)"
 "${TOOL[@]}" upstream --port $UPSTREAM_PORT >"$OUT/upstream.log" 2>&1 &
 PIDS+=($!)
 
-say "starting billing-service (:$PROXY_PORT) with the fake provider as its only upstream"
+say "starting billing-service (:$PROXY_PORT, model proxy :$MODEL_PROXY_PORT) with the fake provider as its only upstream"
 # The same JVM settings ./lingxi uses. One environment variable pair points the proxy at a provider.
 LINGXI_UPSTREAM_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT/v1" LINGXI_UPSTREAM_API_KEY=bench \
 java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
   -jar "$ROOT/billing-service/target/billing-service.jar" --server.port=$PROXY_PORT \
+  --lingxi.billing.proxy.listener.port=$MODEL_PROXY_PORT \
   --lingxi.database.name=$DB --lingxi.redis.namespace=bench-billing \
   --lingxi.billing.usage.journal-dir="$OUT/journal" \
   --lingxi.billing.plans.enterprise.requests-per-minute=100000000 \
   --lingxi.billing.plans.enterprise.tokens-per-minute=1000000000000 \
-  --lingxi.billing.plans.enterprise.monthly-tokens=1000000000000000 >"$OUT/billing-service.log" 2>&1 &
+  --lingxi.billing.plans.enterprise.monthly-tokens=1000000000000000 \
+  --lingxi.billing.plans.enterprise.concurrent-calls=1000 >"$OUT/billing-service.log" 2>&1 &
 PROXY_PID=$!
 PIDS+=($PROXY_PID)
 for _ in $(seq 120); do
@@ -82,7 +85,8 @@ KEY=$(echo "$ISSUED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["
 curl -fs -X POST "$B/internal/keys/$KEY_ID/bind" -H 'Content-Type: application/json' -d "{\"userId\":\"$USER_ID\"}" >/dev/null
 curl -fs -X POST "$B/internal/users/$USER_ID/plan" -H 'Content-Type: application/json' -d '{"plan":"enterprise"}' >/dev/null
 
-PROXY_URL="$B/v1/chat/completions"
+# The model proxy has a listener of its own; /internal stays on the main port.
+PROXY_URL="http://127.0.0.1:$MODEL_PROXY_PORT/v1/chat/completions"
 DIRECT_URL="http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions"
 run() { # label, then load options
   local label=$1; shift

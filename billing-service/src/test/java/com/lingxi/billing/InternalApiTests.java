@@ -11,6 +11,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -40,6 +41,12 @@ class InternalApiTests {
 	@Autowired
 	WebTestClient http;
 
+	/** The model proxy's listener (users' gateways call it). */
+	WebTestClient proxy;
+
+	@Value("${local.model-proxy.port}")
+	int proxyPort;
+
 	@Autowired
 	DatabaseClient db;
 
@@ -58,12 +65,13 @@ class InternalApiTests {
 
 	@BeforeEach
 	void setUp() {
+		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
 	}
 
 	WebTestClient.ResponseSpec chat(String secret) {
-		return this.http.post()
+		return this.proxy.post()
 			.uri("/v1/chat/completions")
 			.header("Authorization", "Bearer " + secret)
 			.contentType(MediaType.APPLICATION_JSON)

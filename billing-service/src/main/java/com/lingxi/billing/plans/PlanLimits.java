@@ -13,14 +13,16 @@ import java.util.List;
  * @param instanceMemory instance memory (Kubernetes quantity)
  * @param hibernateAfter idle time before the instance hibernates (ISO-8601 duration)
  * @param modelAliases model aliases the plan may use
+ * @param concurrentCalls model calls a user may have in progress at once (0: any number)
  */
 public record PlanLimits(long monthlyTokens, int requestsPerMinute, long tokensPerMinute, int agentsPerTeam,
-		String instanceCpu, String instanceMemory, String hibernateAfter, List<String> modelAliases) {
+		String instanceCpu, String instanceMemory, String hibernateAfter, List<String> modelAliases,
+		int concurrentCalls) {
 
 	static PlanLimits of(PlanProperties.Plan plan) {
 		return new PlanLimits(plan.monthlyTokens(), plan.requestsPerMinute(), plan.tokensPerMinute(),
 				plan.agentsPerTeam(), plan.instanceCpu(), plan.instanceMemory(), plan.hibernateAfter().toString(),
-				List.copyOf(plan.modelAliases()));
+				List.copyOf(plan.modelAliases()), plan.concurrentCalls());
 	}
 
 }

@@ -36,12 +36,34 @@ public record PlanProperties(@DefaultValue("free") String defaultPlan, Map<Strin
 	 * @param exhaustedFallbackAlias when set, calls made after the monthly tokens are
 	 * used up are served by this (cheaper) alias instead of being refused; they are
 	 * recorded but not charged to the allowance, and the rate limits still apply
+	 * @param concurrentCalls model calls a user may have in progress at once, over all
+	 * their instances and all replicas (0: any number); one more is refused with 429
+	 * @param meteringOutage what model calls get while the quota ledger (Redis) cannot be
+	 * reached: {@code refuse} (503 "metering is unavailable, try again shortly") or
+	 * {@code admit} (served without the allowance and rate checks, the concurrent calls
+	 * capped per replica; recorded and billed as always, and charged to the allowance
+	 * once Redis is back)
 	 */
 	public record Plan(String displayName, @DefaultValue("0") long monthlyTokens,
 			@DefaultValue("0") int requestsPerMinute, @DefaultValue("0") long tokensPerMinute,
 			@DefaultValue("1") int agentsPerTeam, @DefaultValue("500m") String instanceCpu,
 			@DefaultValue("1536Mi") String instanceMemory, @DefaultValue("30m") Duration hibernateAfter,
-			@DefaultValue("standard") List<String> modelAliases, String exhaustedFallbackAlias) {
+			@DefaultValue("standard") List<String> modelAliases, String exhaustedFallbackAlias,
+			@DefaultValue("4") int concurrentCalls, @DefaultValue("refuse") MeteringOutage meteringOutage) {
+
+	}
+
+	/** What model calls get while the quota ledger cannot be reached. */
+	public enum MeteringOutage {
+
+		/** Refused with 503: nothing is served that cannot be metered (the default). */
+		REFUSE,
+
+		/**
+		 * Served, recorded and billed; the allowance, rate limits and the cross-replica
+		 * concurrency cap are not checked until the ledger is back.
+		 */
+		ADMIT
 
 	}
 

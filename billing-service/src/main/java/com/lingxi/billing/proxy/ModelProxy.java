@@ -5,7 +5,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.EventLoop;
@@ -29,12 +31,15 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 
 import com.lingxi.billing.keys.InstanceKey;
 import com.lingxi.billing.keys.ProxyKeys;
+import com.lingxi.billing.plans.PlanProperties.MeteringOutage;
 import com.lingxi.billing.plans.PlanProperties.Plan;
 import com.lingxi.billing.plans.Plans;
 import com.lingxi.billing.proxy.Settlement.Outcome;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.billing.quota.QuotaLedger.Admission;
 import com.lingxi.billing.quota.QuotaNotices;
@@ -44,6 +49,7 @@ import com.lingxi.billing.upstream.LocalCompletions;
 import com.lingxi.billing.upstream.ModelRouter;
 import com.lingxi.billing.upstream.ModelRouter.Target;
 import com.lingxi.billing.upstream.UpstreamException;
+import com.lingxi.common.id.Ids;
 import com.lingxi.common.identity.RequestIds;
 
 /**
@@ -61,6 +67,19 @@ final class ModelProxy {
 			+ "was billed.";
 
 	static final String WARMUP_MODEL = "lingxi-warmup";
+
+	/**
+	 * What {@link #ledgerAdmit} answers for a call admitted while the ledger is
+	 * unreachable: no reservation, no lease; its usage is recorded and billed as always,
+	 * and charged to the allowance once the ledger is back.
+	 */
+	private static final Admission WITHOUT_LEDGER = new Admission(Admission.Outcome.ADMITTED, Duration.ZERO, -1, -1);
+
+	/** Output limit of an alias without configuration (aliases come with one). */
+	private static final long DEFAULT_OUTPUT_LIMIT = 8192;
+
+	/** Response header naming the call id (also {@code usage_logs.id}). */
+	static final String CALL_ID_HEADER = "X-Lingxi-Call-Id";
 
 	private static final long MODELS_CREATED = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
 
@@ -88,9 +107,15 @@ final class ModelProxy {
 
 	private final MeterRegistry meters;
 
+	private final InFlightCalls inFlight;
+
+	private final PendingCharges pending;
+
+	private final AtomicLong lastOutageLog = new AtomicLong();
+
 	ModelProxy(ProxyKeys keys, Plans plans, ModelRouter router, QuotaLedger ledger, QuotaNotices notices,
 			QuotaProperties quota, Settlement settlement, LocalCompletions local, JsonMapper json, long maxRequestBytes,
-			long maxResponseBytes, MeterRegistry meters) {
+			long maxResponseBytes, MeterRegistry meters, InFlightCalls inFlight, PendingCharges pending) {
 		this.keys = keys;
 		this.plans = plans;
 		this.router = router;
@@ -103,6 +128,8 @@ final class ModelProxy {
 		this.maxRequestBytes = maxRequestBytes;
 		this.maxResponseBytes = maxResponseBytes;
 		this.meters = meters;
+		this.inFlight = inFlight;
+		this.pending = pending;
 	}
 
 	// ---- POST /v1/chat/completions ---------------------------------------------------
@@ -111,6 +138,7 @@ final class ModelProxy {
 		long startedNanos = System.nanoTime();
 		Instant startedAt = Instant.now();
 		String requestId = RequestIds.of(request.exchange());
+		UUID callId = Ids.uuidV7();
 		long declared = request.headers().contentLength().orElse(-1);
 		if (declared > this.maxRequestBytes) {
 			return Mono.error(OpenAiError.tooLarge(this.maxRequestBytes));
@@ -124,8 +152,13 @@ final class ModelProxy {
 			}
 			return this.plans.planOf(key.userId()).flatMap((planName) -> {
 				Plan plan = this.plans.limitsOf(planName);
-				Caller caller = new Caller(requestId, startedNanos, startedAt, key, planName, plan,
-						this.ledger.calendar().period(startedAt), home);
+				Caller caller = new Caller(callId, requestId, startedNanos, startedAt, key, planName, plan,
+						this.ledger.calendar().period(startedAt), home, request.exchange());
+				int running = this.inFlight.enter(request.exchange(), key.userId());
+				if (plan.concurrentCalls() > 0 && running > plan.concurrentCalls()) {
+					// More than the cap on this replica alone: no need to ask Redis.
+					return refuse("concurrency", OpenAiError.tooManyConcurrentCalls(plan.concurrentCalls()));
+				}
 				Mono<ProxyCall> admitted = (declared >= 0)
 						// The Redis round trip runs while the body is still arriving.
 						? admitWhileReading(caller, body, reservation(declared, plan), request)
@@ -165,9 +198,9 @@ final class ModelProxy {
 
 	private ProxyCall call(Caller caller, ChatRequest chat, ServerRequest request) {
 		String alias = this.router.alias(chat.model());
-		return new ProxyCall(caller.requestId(), caller.startedNanos(), caller.startedAt(), caller.key(), chat,
-				agentOf(request, chat), (alias != null) ? alias : chat.model(), caller.planName(), caller.plan(),
-				caller.period(), caller.home());
+		return new ProxyCall(caller.callId(), caller.requestId(), caller.startedNanos(), caller.startedAt(),
+				caller.key(), chat, agentOf(request, chat), (alias != null) ? alias : chat.model(), caller.planName(),
+				caller.plan(), caller.period(), caller.home());
 	}
 
 	/** The model must be an alias the plan includes. */
@@ -180,9 +213,10 @@ final class ModelProxy {
 	}
 
 	private Mono<Void> release(Caller caller, Ticket ticket) {
-		return this.ledger.settle(caller.key().userId(), caller.period(), caller.requestId(), 0, ticket.metered())
-			.onErrorResume((ex) -> Mono.empty())
-			.then();
+		if (ticket.lease() == null || !ticket.lease().close()) {
+			return Mono.empty();
+		}
+		return ticket.lease().release(this.ledger, this.pending);
 	}
 
 	/** The event loop of the request's connection, or null if it is not Netty's. */
@@ -250,68 +284,108 @@ final class ModelProxy {
 	/** Admits a call (reserving its tokens) or fails with the OpenAI-style refusal. */
 	private Mono<Ticket> admit(Caller caller, long reserve) {
 		return ledgerAdmit(caller, reserve, true).flatMap((admission) -> switch (admission.outcome()) {
-			case ADMITTED -> Mono.just(Ticket.METERED);
+			case ADMITTED ->
+				Mono.just((admission == WITHOUT_LEDGER) ? new Ticket(true, null, null) : admitted(caller, true, null));
+			case CONCURRENT_CALLS ->
+				refuse("concurrency", OpenAiError.tooManyConcurrentCalls(caller.plan().concurrentCalls()));
 			case REQUESTS_PER_MINUTE -> refuse("rate", OpenAiError
 				.rateLimited(caller.plan().requestsPerMinute() + " requests per minute", admission.retryAfter()));
 			case TOKENS_PER_MINUTE -> refuse("rate", OpenAiError
 				.rateLimited(caller.plan().tokensPerMinute() + " tokens per minute", admission.retryAfter()));
-			case MONTHLY_TOKENS -> exhausted(caller, reserve);
+			case MONTHLY_TOKENS -> exhausted(caller, reserve, admission);
 		});
 	}
 
-	private Mono<Ticket> exhausted(Caller caller, long reserve) {
-		Plan plan = caller.plan();
-		Mono<Void> announce = this.notices
-			.exhausted(caller.key().userId(), caller.planName(), caller.period(), plan.monthlyTokens())
-			.onErrorResume((ex) -> Mono.empty());
-		String fallback = plan.exhaustedFallbackAlias();
-		if (fallback == null || fallback.isBlank()) {
-			return announce.then(refuse("quota", OpenAiError.quotaExhausted(plan.monthlyTokens(),
-					this.ledger.calendar().resetsAt(caller.period()).toString())));
-		}
-		return announce.then(ledgerAdmit(caller, reserve, false))
-			.flatMap((admission) -> admission.admitted() ? Mono.just(new Ticket(false, fallback))
-					: refuse("rate", OpenAiError.rateLimited(plan.requestsPerMinute() + " requests per minute",
-							admission.retryAfter())));
+	/** The call holds a place in the ledger until it is settled or its exchange ends. */
+	private Ticket admitted(Caller caller, boolean metered, String fallbackAlias) {
+		CallLease lease = new CallLease(caller.key().userId(), caller.period(), caller.callId().toString(), metered);
+		this.inFlight.admitted(caller.exchange(), lease);
+		return new Ticket(metered, fallbackAlias, lease);
 	}
 
-	private Mono<Admission> ledgerAdmit(Caller caller, long reserve, boolean metered) {
-		return this.ledger
-			.admit(caller.key().userId(), caller.plan(), caller.period(), caller.requestId(), reserve, metered)
-			.onErrorResume((ex) -> !(ex instanceof OpenAiError), (ex) -> {
-				if (!this.quota.failOpen()) {
-					return Mono.error(OpenAiError.unavailable());
-				}
-				log.warn("Quota ledger unavailable, admitting call {} without a reservation: {}", caller.requestId(),
-						ex.toString());
-				return Mono.just(new Admission(Admission.Outcome.ADMITTED, Duration.ZERO, 0, 0));
+	/**
+	 * The call does not fit in what is left of the allowance. The allowance is used up
+	 * (announced once) when the user's settled calls leave less than this call may need;
+	 * otherwise calls in progress hold the rest, and it fits again once they settle.
+	 */
+	private Mono<Ticket> exhausted(Caller caller, long reserve, Admission admission) {
+		Plan plan = caller.plan();
+		boolean usedUp = admission.used() + reserve > plan.monthlyTokens();
+		Mono<Void> announce = usedUp ? this.notices
+			.exhausted(caller.key().userId(), caller.planName(), caller.period(), plan.monthlyTokens())
+			.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
+		String fallback = plan.exhaustedFallbackAlias();
+		if (fallback == null || fallback.isBlank()) {
+			long left = Math.max(0, plan.monthlyTokens() - admission.used());
+			return announce.then(refuse("quota", OpenAiError.quotaExhausted(plan.monthlyTokens(), left,
+					admission.reserved(), reserve, this.ledger.calendar().resetsAt(caller.period()).toString())));
+		}
+		return announce.then(ledgerAdmit(caller, reserve, false))
+			.flatMap((fallbackAdmission) -> switch (fallbackAdmission.outcome()) {
+				case ADMITTED -> Mono.just((fallbackAdmission == WITHOUT_LEDGER) ? new Ticket(false, fallback, null)
+						: admitted(caller, false, fallback));
+				case CONCURRENT_CALLS ->
+					refuse("concurrency", OpenAiError.tooManyConcurrentCalls(plan.concurrentCalls()));
+				default -> refuse("rate", OpenAiError.rateLimited(plan.requestsPerMinute() + " requests per minute",
+						fallbackAdmission.retryAfter()));
 			});
 	}
 
 	/**
+	 * Asks the ledger. If it cannot answer (Redis down, or PostgreSQL down while a month
+	 * is seeded), the plan decides: refuse with 503, or admit {@link #WITHOUT_LEDGER}.
+	 */
+	private Mono<Admission> ledgerAdmit(Caller caller, long reserve, boolean metered) {
+		return this.ledger
+			.admit(caller.key().userId(), caller.plan(), caller.period(), caller.callId().toString(), reserve, metered)
+			.onErrorResume((ex) -> !(ex instanceof OpenAiError), (ex) -> meteringUnavailable(caller, metered, ex));
+	}
+
+	private Mono<Admission> meteringUnavailable(Caller caller, boolean metered, Throwable ex) {
+		boolean admit = caller.plan().meteringOutage() == MeteringOutage.ADMIT;
+		if (!admit) {
+			// A Redis that was only slow may still run the admission it timed out on:
+			// give
+			// back what it reserves then. (An admitted call's own settlement does that.)
+			this.pending.add(caller.key().userId(), caller.period(), caller.callId().toString(), 0, metered, false);
+		}
+		long now = System.currentTimeMillis();
+		long last = this.lastOutageLog.get();
+		if (now - last > 10_000 && this.lastOutageLog.compareAndSet(last, now)) {
+			log.warn("The quota ledger cannot be reached ({}); calls of plans that allow it are admitted without "
+					+ "it, the others are refused with 503", ex.toString());
+		}
+		Counter.builder("lingxi.billing.quota.unavailable")
+			.description("Model calls that found the quota ledger unreachable, by what they got")
+			.tag("outcome", admit ? "admitted" : "refused")
+			.register(this.meters)
+			.increment();
+		return admit ? Mono.just(WITHOUT_LEDGER) : Mono.error(OpenAiError.meteringUnavailable());
+	}
+
+	/**
 	 * Tokens to reserve for a parsed call: an upper bound of the prompt (its bytes over
-	 * bytesPerToken) plus the most it may generate.
+	 * bytesPerToken) plus the most it may generate (its {@code max_tokens}, lowered to
+	 * the alias's limit, or that limit).
 	 */
 	private long reservation(ProxyCall call) {
-		long output = call.request.maxOutputTokens();
-		if (output <= 0) {
-			var alias = this.router.aliasConfig(call.alias());
-			output = (alias != null) ? alias.maxOutputTokens() : this.quota.defaultMaxOutputTokens();
-		}
-		return promptBound(call.request.size()) + output;
+		return promptBound(call.request.size()) + call.request.maxOutputTokens(outputLimit(call.alias()));
+	}
+
+	/** The most output one call of an alias may ask for. */
+	private long outputLimit(String alias) {
+		var config = this.router.aliasConfig(alias);
+		return (config != null) ? config.maxOutputTokens() : DEFAULT_OUTPUT_LIMIT;
 	}
 
 	/**
 	 * Tokens to reserve before the body is read: its declared length, and the largest
-	 * output any alias of the plan allows.
+	 * output any alias of the plan allows (every call is held to its alias's limit).
 	 */
 	private long reservation(long bodyBytes, Plan plan) {
-		long output = this.quota.defaultMaxOutputTokens();
-		for (String name : plan.modelAliases()) {
-			var alias = this.router.aliasConfig(name);
-			if (alias != null) {
-				output = Math.max(output, alias.maxOutputTokens());
-			}
+		long output = 0;
+		for (String alias : plan.modelAliases()) {
+			output = Math.max(output, outputLimit(alias));
 		}
 		return promptBound(bodyBytes) + output;
 	}
@@ -356,29 +430,33 @@ final class ModelProxy {
 		call.attempting(target);
 		long started = System.nanoTime();
 		AtomicBoolean answered = new AtomicBoolean();
-		return target.upstream().exchange(call.request, target.model(), call.requestId, call.home).doOnNext((chunk) -> {
-			if (answered.compareAndSet(false, true)) {
+		return target.upstream()
+			.exchange(call.request, target.model(), outputLimit(call.alias()), call.callId.toString(), call.home)
+			.doOnNext((chunk) -> {
+				if (answered.compareAndSet(false, true)) {
+					target.upstream().succeeded(started);
+				}
+			})
+			.onErrorResume((ex) -> {
+				if (answered.get()) {
+					return Flux.error(ex);
+				}
+				boolean retryable = retryable(ex);
+				if (retryable) {
+					target.upstream().failed(started, ex);
+					log.info("Upstream {} failed for call {} before answering ({}); {}", target.upstream().name(),
+							call.callId, ex.toString(),
+							(index + 1 < targets.size()) ? "trying the next" : "no upstream left");
+					return attempt(call, targets, index + 1, ex);
+				}
 				target.upstream().succeeded(started);
-			}
-		}).onErrorResume((ex) -> {
-			if (answered.get()) {
 				return Flux.error(ex);
-			}
-			boolean retryable = retryable(ex);
-			if (retryable) {
-				target.upstream().failed(started, ex);
-				log.info("Upstream {} failed for call {} before answering ({}); {}", target.upstream().name(),
-						call.requestId, ex.toString(),
-						(index + 1 < targets.size()) ? "trying the next" : "no upstream left");
-				return attempt(call, targets, index + 1, ex);
-			}
-			target.upstream().succeeded(started);
-			return Flux.error(ex);
-		}).doOnCancel(() -> {
-			if (!answered.get()) {
-				target.upstream().released();
-			}
-		});
+			})
+			.doOnCancel(() -> {
+				if (!answered.get()) {
+					target.upstream().released();
+				}
+			});
 	}
 
 	private static boolean retryable(Throwable ex) {
@@ -397,7 +475,7 @@ final class ModelProxy {
 			.filter((bytes) -> bytes.length > 0)
 			.doOnNext((bytes) -> call.firstByte())
 			.onErrorResume((ex) -> call.sentAnything(), (ex) -> {
-				log.warn("Upstream {} failed during call {}: {}", upstreamName(call), call.requestId, ex.toString());
+				log.warn("Upstream {} failed during call {}: {}", upstreamName(call), call.callId, ex.toString());
 				return this.settlement.settle(call, Outcome.UPSTREAM_ERROR, 200).thenMany(Flux.just(errorEvent()));
 			})
 			.concatWith(Mono
@@ -427,7 +505,7 @@ final class ModelProxy {
 	}
 
 	private ServerResponse.BodyBuilder response(ProxyCall call) {
-		ServerResponse.BodyBuilder builder = ServerResponse.ok();
+		ServerResponse.BodyBuilder builder = ServerResponse.ok().header(CALL_ID_HEADER, call.callId.toString());
 		if (!call.alias().equals(call.requestedAlias)) {
 			builder.header("X-Lingxi-Model-Fallback", call.requestedAlias + "->" + call.alias());
 		}
@@ -577,7 +655,8 @@ final class ModelProxy {
 	/**
 	 * Who is calling, known before the body is read.
 	 *
-	 * @param requestId the request
+	 * @param callId the proxy's id of the call
+	 * @param requestId the client's request id (correlation only)
 	 * @param startedNanos when it arrived (nano time)
 	 * @param startedAt when it arrived
 	 * @param key the caller's key
@@ -585,9 +664,10 @@ final class ModelProxy {
 	 * @param plan its limits
 	 * @param period the billing month
 	 * @param home the event loop of the client's connection, null if unknown
+	 * @param exchange the client's exchange
 	 */
-	private record Caller(String requestId, long startedNanos, Instant startedAt, InstanceKey key, String planName,
-			Plan plan, String period, EventLoop home) {
+	private record Caller(UUID callId, String requestId, long startedNanos, Instant startedAt, InstanceKey key,
+			String planName, Plan plan, String period, EventLoop home, ServerWebExchange exchange) {
 	}
 
 	/**
@@ -595,15 +675,15 @@ final class ModelProxy {
 	 *
 	 * @param metered whether its tokens count against the monthly allowance
 	 * @param fallbackAlias the alias that serves it instead of the requested one, or null
+	 * @param lease its place in the ledger, null if admitted without the ledger
 	 */
-	private record Ticket(boolean metered, String fallbackAlias) {
-
-		static final Ticket METERED = new Ticket(true, null);
+	private record Ticket(boolean metered, String fallbackAlias, CallLease lease) {
 
 		ProxyCall apply(ProxyCall call) {
 			if (this.fallbackAlias != null) {
 				call.fallBackTo(this.fallbackAlias);
 			}
+			call.lease(this.lease);
 			return call;
 		}
 

@@ -68,11 +68,35 @@ final class OpenAiError extends RuntimeException {
 				what.contains("tokens") ? "tokens" : "requests", "rate_limit_exceeded", null, retryAfter);
 	}
 
-	static OpenAiError quotaExhausted(long limit, String resetsAt) {
-		return new OpenAiError(
-				HttpStatus.PAYMENT_REQUIRED, "You exceeded your monthly quota of " + limit + " tokens. It renews at "
-						+ resetsAt + "; upgrade your plan for more.",
-				"insufficient_quota", "insufficient_quota", null, null);
+	/**
+	 * The call does not fit in the monthly allowance.
+	 * @param limit the monthly tokens
+	 * @param left tokens not yet used
+	 * @param reserved tokens held by calls in progress
+	 * @param needed tokens this call may use (its prompt and its output limit)
+	 * @param resetsAt when the allowance renews
+	 */
+	static OpenAiError quotaExhausted(long limit, long left, long reserved, long needed, String resetsAt) {
+		String why;
+		if (left < needed) {
+			why = (left == 0) ? "You exceeded your monthly quota of " + limit + " tokens."
+					: "Only " + left + " of your monthly " + limit + " tokens are left, and this call may use up to "
+							+ needed + " (its prompt and its max_tokens).";
+		}
+		else {
+			why = "Your calls in progress hold " + reserved + " of the " + left + " tokens left of your monthly "
+					+ limit + ", and this call may use up to " + needed + "; it fits once they finish.";
+		}
+		return new OpenAiError(HttpStatus.PAYMENT_REQUIRED,
+				why + " The quota renews at " + resetsAt + "; upgrade your plan for more.", "insufficient_quota",
+				"insufficient_quota", null, null);
+	}
+
+	static OpenAiError tooManyConcurrentCalls(int limit) {
+		return new OpenAiError(HttpStatus.TOO_MANY_REQUESTS,
+				"Too many model calls at once: your plan allows " + limit
+						+ " in progress at a time, over all your agents. Try again when one has finished.",
+				"requests", "concurrency_limit_exceeded", null, Duration.ofSeconds(2));
 	}
 
 	static OpenAiError noUpstream(String alias) {
@@ -91,6 +115,13 @@ final class OpenAiError extends RuntimeException {
 		return new OpenAiError(HttpStatus.SERVICE_UNAVAILABLE,
 				"The model proxy cannot check your quota right now. Try again shortly.", "server_error",
 				"service_unavailable", null, Duration.ofSeconds(5));
+	}
+
+	static OpenAiError meteringUnavailable() {
+		return new OpenAiError(HttpStatus.SERVICE_UNAVAILABLE,
+				"Metering is unavailable, try again shortly: the platform cannot check your plan's quota right now, "
+						+ "and calls it cannot meter are not served on your plan.",
+				"server_error", "metering_unavailable", null, Duration.ofSeconds(5));
 	}
 
 	static OpenAiError internal(String requestId) {

@@ -27,9 +27,10 @@ import com.lingxi.common.problem.ProblemException;
 import com.lingxi.common.problem.ProblemWebExceptionHandler;
 
 /**
- * Renders every error under {@code /v1/} in OpenAI's format instead of problem+json:
- * OpenAI clients (OpenClaw among them) read {@code error.message} and {@code error.code}.
- * An upstream's own client error (a 400 for a too-long context, say) is passed through as
+ * Renders every error of the proxy listener in OpenAI's format (the listener serves
+ * nothing but {@code /v1}, so an unknown path is a 404 {@code unknown_url} too): OpenAI
+ * clients (OpenClaw among them) read {@code error.message} and {@code error.code}. An
+ * upstream's own client error (a 400 for a too-long context, say) is passed through as
  * the provider sent it.
  */
 final class OpenAiErrorHandler implements WebExceptionHandler, Ordered {
@@ -52,10 +53,6 @@ final class OpenAiErrorHandler implements WebExceptionHandler, Ordered {
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
-		String path = exchange.getRequest().getPath().value();
-		if (!path.startsWith("/v1/") && !path.equals("/v1")) {
-			return Mono.error(ex);
-		}
 		ServerHttpResponse response = exchange.getResponse();
 		if (response.isCommitted()) {
 			return Mono.error(ex);

@@ -1,6 +1,7 @@
 package com.lingxi.billing.proxy;
 
 import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -15,6 +16,13 @@ import com.lingxi.billing.upstream.ModelRouter.Target;
 /** One billed model call on its way through the proxy. */
 final class ProxyCall {
 
+	/**
+	 * The proxy's own id of the call: the key of its reservation, its settlement and its
+	 * usage record ({@code usage_logs.id}). Never taken from the client.
+	 */
+	final UUID callId;
+
+	/** The client's {@code X-Request-Id} (or one made here), for correlation only. */
 	final String requestId;
 
 	final long startedNanos;
@@ -54,8 +62,11 @@ final class ProxyCall {
 
 	private final AtomicReference<Mono<Void>> settlement = new AtomicReference<>();
 
-	ProxyCall(String requestId, long startedNanos, Instant startedAt, InstanceKey key, ChatRequest request,
+	private volatile CallLease lease;
+
+	ProxyCall(UUID callId, String requestId, long startedNanos, Instant startedAt, InstanceKey key, ChatRequest request,
 			String agentId, String alias, String planName, Plan plan, String period, EventLoop home) {
+		this.callId = callId;
 		this.requestId = requestId;
 		this.startedNanos = startedNanos;
 		this.startedAt = startedAt;
@@ -134,8 +145,18 @@ final class ProxyCall {
 		return (current != null) ? current.usage() : this.reportedUsage;
 	}
 
+	/** The call's place in the quota ledger (null if admitted without the ledger). */
+	void lease(CallLease lease) {
+		this.lease = lease;
+	}
+
+	CallLease lease() {
+		return this.lease;
+	}
+
 	/**
-	 * Runs the settlement once, whichever of completion, error or hang-up comes first.
+	 * Runs the settlement once, whichever of completion, error or hang-up comes first. It
+	 * takes over the call's lease: the end of the exchange no longer releases it.
 	 */
 	Mono<Void> settleOnce(Supplier<Mono<Void>> work) {
 		Mono<Void> existing = this.settlement.get();
@@ -144,6 +165,10 @@ final class ProxyCall {
 		}
 		Mono<Void> started = work.get().cache();
 		if (this.settlement.compareAndSet(null, started)) {
+			CallLease current = this.lease;
+			if (current != null) {
+				current.close();
+			}
 			started.subscribe(null, (ex) -> {
 			});
 			return started;

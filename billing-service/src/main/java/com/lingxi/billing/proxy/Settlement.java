@@ -14,6 +14,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.billing.quota.QuotaNotices;
 import com.lingxi.billing.upstream.ChatRequest;
@@ -21,7 +22,6 @@ import com.lingxi.billing.upstream.ModelRouter.Target;
 import com.lingxi.billing.usage.Tokenizer;
 import com.lingxi.billing.usage.UsageJournal;
 import com.lingxi.billing.usage.UsageRecord;
-import com.lingxi.common.id.Ids;
 
 /**
  * Settles a forwarded call exactly once: works out its tokens (the upstream's own counts,
@@ -45,14 +45,20 @@ final class Settlement {
 
 	private final MeterRegistry meters;
 
+	private final InFlightCalls inFlight;
+
+	private final PendingCharges pending;
+
 	Settlement(UsageJournal journal, QuotaLedger ledger, QuotaNotices notices, Tokenizer tokenizer, JsonMapper json,
-			MeterRegistry meters) {
+			MeterRegistry meters, InFlightCalls inFlight, PendingCharges pending) {
 		this.journal = journal;
 		this.ledger = ledger;
 		this.notices = notices;
 		this.tokenizer = tokenizer;
 		this.json = json;
 		this.meters = meters;
+		this.inFlight = inFlight;
+		this.pending = pending;
 	}
 
 	/**
@@ -85,16 +91,17 @@ final class Settlement {
 	 */
 	Mono<Void> settle(ProxyCall call, Outcome outcome, int httpStatus) {
 		return call
-			.settleOnce(() -> tokens(call, outcome).flatMap((counted) -> record(call, outcome, httpStatus, counted)))
+			.settleOnce(() -> this.inFlight
+				.settling(tokens(call, outcome).flatMap((counted) -> record(call, outcome, httpStatus, counted))))
 			.onErrorResume((ex) -> Mono.empty());
 	}
 
 	/** Releases the reservation of a call that was never forwarded. */
 	Mono<Void> release(ProxyCall call) {
-		return call
-			.settleOnce(() -> this.ledger.settle(call.key.userId(), call.period, call.requestId, 0, call.metered())
-				.then()
-				.onErrorResume((ex) -> Mono.empty()));
+		return call.settleOnce(() -> {
+			CallLease lease = call.lease();
+			return (lease != null) ? lease.release(this.ledger, this.pending) : Mono.empty();
+		});
 	}
 
 	private Mono<Counted> tokens(ProxyCall call, Outcome outcome) {
@@ -142,7 +149,7 @@ final class Settlement {
 	private Mono<Void> record(ProxyCall call, Outcome outcome, int httpStatus, Counted counted) {
 		Target target = call.target();
 		Usage usage = counted.usage();
-		UsageRecord record = new UsageRecord(Ids.uuidV7(), call.requestId, call.key.userId(), call.key.instanceId(),
+		UsageRecord record = new UsageRecord(call.callId, call.requestId, call.key.userId(), call.key.instanceId(),
 				call.key.keyId(), call.agentId, call.request.messageCount(), usage.inputTokens(), usage.outputTokens(),
 				usage.cachedTokens(), call.alias(), call.requestedAlias,
 				(target != null) ? target.upstream().name() : "none", (target != null) ? target.model() : "none",
@@ -150,15 +157,18 @@ final class Settlement {
 				call.latencyMillis(), call.startedAt, this.ledger.calendar().day(call.startedAt), call.period,
 				call.planName);
 		Mono<Void> charge = this.ledger
-			.settle(call.key.userId(), call.period, call.requestId, usage.total(), call.metered())
+			.settle(call.key.userId(), call.period, call.callId.toString(), usage.total(), call.metered())
+			.onErrorResume((ex) -> {
+				// Recorded all the same; Redis's view of the allowance catches up later.
+				log.debug("Call {} could not be charged to the quota ledger now: {}", call.callId, ex.toString());
+				this.pending.add(call.key.userId(), call.period, call.callId.toString(), usage.total(), call.metered(),
+						true);
+				return Mono.just(-1L);
+			})
 			.flatMap((used) -> (call.metered() && used >= call.plan.monthlyTokens())
 					? this.notices.exhausted(call.key.userId(), call.planName, call.period, call.plan.monthlyTokens())
-					: Mono.empty())
-			.onErrorResume((ex) -> {
-				log.warn("Could not charge call {} to the quota ledger (it is recorded): {}", call.requestId,
-						ex.toString());
-				return Mono.empty();
-			});
+						.onErrorResume((ex) -> Mono.empty())
+					: Mono.empty());
 		return Mono.when(this.journal.append(record), charge).doOnSuccess((done) -> count(record, call));
 	}
 

@@ -1,5 +1,7 @@
 package com.lingxi.billing.quota;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -21,6 +23,12 @@ class QuotaConfiguration {
 	QuotaLedger quotaLedger(LingxiRedis redis, DatabaseClient db, BillingCalendar calendar,
 			QuotaProperties properties) {
 		return new QuotaLedger(redis, db, calendar, properties);
+	}
+
+	@Bean
+	PendingCharges pendingCharges(QuotaLedger ledger, DatabaseClient db, QuotaProperties properties,
+			MeterRegistry meters) {
+		return new PendingCharges(ledger, db, properties.settleRetry(), properties.maxPendingSettlements(), meters);
 	}
 
 	@Bean

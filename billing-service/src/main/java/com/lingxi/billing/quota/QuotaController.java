@@ -35,7 +35,7 @@ class QuotaController {
 			long remaining = Math.max(0, plan.monthlyTokens() - used);
 			return new QuotaView(planName, period, plan.monthlyTokens(), used, reserved, remaining,
 					this.ledger.calendar().resetsAt(period), remaining == 0, plan.requestsPerMinute(),
-					plan.tokensPerMinute(), blankToNull(plan.exhaustedFallbackAlias()));
+					plan.tokensPerMinute(), blankToNull(plan.exhaustedFallbackAlias()), plan.concurrentCalls());
 		});
 	}
 
@@ -58,9 +58,11 @@ class QuotaController {
 	 * @param tokensPerMinute token rate limit
 	 * @param fallbackAlias alias that keeps serving once the allowance is used up, or
 	 * null
+	 * @param concurrentCalls model calls that may be in progress at once (0: any number)
 	 */
 	record QuotaView(String plan, String period, long monthlyTokens, long used, long reserved, long remaining,
-			Instant resetsAt, boolean exhausted, int requestsPerMinute, long tokensPerMinute, String fallbackAlias) {
+			Instant resetsAt, boolean exhausted, int requestsPerMinute, long tokensPerMinute, String fallbackAlias,
+			int concurrentCalls) {
 	}
 
 }

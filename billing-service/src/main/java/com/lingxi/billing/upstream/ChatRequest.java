@@ -17,9 +17,14 @@ import tools.jackson.databind.json.JsonMapper;
  * A chat completion request as a client sent it, read in one streaming pass without
  * building a tree: the few members the proxy needs, and where each top-level member
  * starts. The body forwarded upstream is the client's bytes with {@code model} replaced,
- * {@code stream_options.include_usage} added to streamed calls, and the proxy's own
- * {@code lingxi_agent} removed; every other member (messages, tools, reasoning settings,
- * unknown fields) is passed through byte for byte, without copying.
+ * {@code stream_options.include_usage} added to streamed calls, the proxy's own
+ * {@code lingxi_agent} removed, and {@code max_tokens} / {@code max_completion_tokens}
+ * lowered to the alias's limit (or {@code max_tokens} added when the client set neither);
+ * every other member (messages, tools, reasoning settings, unknown fields) is passed
+ * through byte for byte, without copying.
+ *
+ * <p>
+ * {@code n} other than 1 is refused: a call is reserved and billed as one answer.
  */
 public final class ChatRequest {
 
@@ -44,21 +49,33 @@ public final class ChatRequest {
 
 	private final int messageCount;
 
-	private final long maxOutputTokens;
+	private final long maxTokens;
+
+	private final long maxCompletionTokens;
 
 	private final String agentId;
 
-	/** Byte ranges [start, end) of the members forwarded unchanged. */
+	/**
+	 * The members forwarded, three ints each: byte range [start, end) and kind
+	 * ({@link #PLAIN}, {@link #MAX_TOKENS}, {@link #MAX_COMPLETION_TOKENS}).
+	 */
 	private final int[] kept;
 
+	private static final int PLAIN = 0;
+
+	private static final int MAX_TOKENS = 1;
+
+	private static final int MAX_COMPLETION_TOKENS = 2;
+
 	private ChatRequest(byte[] body, String model, boolean stream, boolean clientAskedForUsage, int messageCount,
-			long maxOutputTokens, String agentId, int[] kept) {
+			long maxTokens, long maxCompletionTokens, String agentId, int[] kept) {
 		this.body = body;
 		this.model = model;
 		this.stream = stream;
 		this.clientAskedForUsage = clientAskedForUsage;
 		this.messageCount = messageCount;
-		this.maxOutputTokens = maxOutputTokens;
+		this.maxTokens = maxTokens;
+		this.maxCompletionTokens = maxCompletionTokens;
 		this.agentId = agentId;
 		this.kept = kept;
 	}
@@ -86,6 +103,7 @@ public final class ChatRequest {
 		boolean keepStreamOptions = false;
 		int messages = -1;
 		long maxTokens = -1;
+		long maxCompletionTokens = -1;
 		String agentFromBody = null;
 		String agentHint = null;
 		List<Member> members = new ArrayList<>();
@@ -95,6 +113,7 @@ public final class ChatRequest {
 			String name = parser.currentName();
 			JsonToken value = parser.nextToken();
 			boolean keep = true;
+			int kind = PLAIN;
 			switch (name) {
 				case "model" -> {
 					if (value != JsonToken.VALUE_STRING) {
@@ -127,11 +146,35 @@ public final class ChatRequest {
 					messages = countMessages(parser);
 				}
 				case "max_tokens", "max_completion_tokens" -> {
+					long limit = -1;
 					if (value == JsonToken.VALUE_NUMBER_INT) {
-						maxTokens = Math.max(maxTokens, parser.getLongValue());
+						limit = parser.getLongValue();
 					}
 					else if (value != JsonToken.VALUE_NULL) {
 						throw new Invalid(name, "'" + name + "' must be an integer.");
+					}
+					// A null is as good as absent (and is not forwarded).
+					keep = limit >= 0;
+					if ("max_tokens".equals(name)) {
+						maxTokens = limit;
+						kind = MAX_TOKENS;
+					}
+					else {
+						maxCompletionTokens = limit;
+						kind = MAX_COMPLETION_TOKENS;
+					}
+				}
+				case "n" -> {
+					if (value == JsonToken.VALUE_NUMBER_INT) {
+						if (parser.getLongValue() != 1) {
+							throw new Invalid("n",
+									"This endpoint generates one choice per call: 'n' must be 1 (or left out). Each "
+											+ "call is reserved and billed as one answer; make several calls for "
+											+ "several answers.");
+						}
+					}
+					else if (value != JsonToken.VALUE_NULL) {
+						throw new Invalid("n", "'n' must be an integer.");
 					}
 				}
 				case AGENT_MEMBER -> {
@@ -153,7 +196,7 @@ public final class ChatRequest {
 				}
 				default -> parser.skipChildren();
 			}
-			members.add(new Member(start, keep || (keepStreamOptions && "stream_options".equals(name))));
+			members.add(new Member(start, keep || (keepStreamOptions && "stream_options".equals(name)), kind));
 		}
 		if (token != JsonToken.END_OBJECT) {
 			throw new Invalid(null, "The request body must be a JSON object.");
@@ -172,7 +215,7 @@ public final class ChatRequest {
 			throw new Invalid("messages", "'messages' must contain at least one message.");
 		}
 		String agent = validAgent(agentFromBody);
-		return new ChatRequest(body, model, stream, askedForUsage, messages, maxTokens,
+		return new ChatRequest(body, model, stream, askedForUsage, messages, maxTokens, maxCompletionTokens,
 				(agent != null) ? agent : agentHint, keptRanges(body, members, close));
 	}
 
@@ -205,11 +248,11 @@ public final class ChatRequest {
 	}
 
 	/**
-	 * The [start, end) ranges of kept members: from a member's name to the comma before
-	 * the next member's name (or the closing brace).
+	 * The [start, end) ranges and kinds of kept members: from a member's name to the
+	 * comma before the next member's name (or the closing brace).
 	 */
 	private static int[] keptRanges(byte[] body, List<Member> members, int close) {
-		int[] ranges = new int[members.size() * 2];
+		int[] ranges = new int[members.size() * 3];
 		int n = 0;
 		for (int i = 0; i < members.size(); i++) {
 			Member member = members.get(i);
@@ -228,6 +271,7 @@ public final class ChatRequest {
 			}
 			ranges[n++] = member.start();
 			ranges[n++] = end;
+			ranges[n++] = member.kind();
 		}
 		int[] trimmed = new int[n];
 		System.arraycopy(ranges, 0, trimmed, 0, n);
@@ -247,17 +291,33 @@ public final class ChatRequest {
 		return (candidate != null && AGENT_ID.matcher(candidate).matches()) ? candidate : null;
 	}
 
-	/** The body to send upstream, asking for {@code upstreamModel}. */
-	public ByteBuf bodyFor(String upstreamModel) {
-		byte[] head = ("{\"model\":" + quote(upstreamModel)).getBytes(StandardCharsets.UTF_8);
+	/**
+	 * The body to send upstream, asking for {@code upstreamModel} and at most
+	 * {@code outputLimit} output tokens: a larger {@code max_tokens} or
+	 * {@code max_completion_tokens} is lowered to it (where it stood), and a request that
+	 * set neither gets {@code "max_tokens": outputLimit}.
+	 */
+	public ByteBuf bodyFor(String upstreamModel, long outputLimit) {
+		StringBuilder head = new StringBuilder("{\"model\":").append(quote(upstreamModel));
+		if (this.maxTokens < 0 && this.maxCompletionTokens < 0) {
+			head.append(",\"max_tokens\":").append(outputLimit);
+		}
 		List<ByteBuf> parts = new ArrayList<>(3 + this.kept.length);
-		parts.add(Unpooled.wrappedBuffer(head));
+		parts.add(Unpooled.wrappedBuffer(head.toString().getBytes(StandardCharsets.UTF_8)));
 		if (this.stream && !this.clientAskedForUsage) {
 			parts.add(Unpooled.wrappedBuffer(USAGE_OPTIONS));
 		}
-		for (int i = 0; i < this.kept.length; i += 2) {
+		for (int i = 0; i < this.kept.length; i += 3) {
 			parts.add(Unpooled.wrappedBuffer(COMMA));
-			parts.add(Unpooled.wrappedBuffer(this.body, this.kept[i], this.kept[i + 1] - this.kept[i]));
+			int kind = this.kept[i + 2];
+			long asked = (kind == MAX_TOKENS) ? this.maxTokens : this.maxCompletionTokens;
+			if (kind != PLAIN && asked > outputLimit) {
+				String name = (kind == MAX_TOKENS) ? "max_tokens" : "max_completion_tokens";
+				parts.add(Unpooled.wrappedBuffer(("\"" + name + "\":" + outputLimit).getBytes(StandardCharsets.UTF_8)));
+			}
+			else {
+				parts.add(Unpooled.wrappedBuffer(this.body, this.kept[i], this.kept[i + 1] - this.kept[i]));
+			}
 		}
 		parts.add(Unpooled.wrappedBuffer(CLOSE));
 		return Unpooled.wrappedBuffer(parts.toArray(ByteBuf[]::new));
@@ -285,9 +345,14 @@ public final class ChatRequest {
 		return this.messageCount;
 	}
 
-	/** {@code max_tokens} / {@code max_completion_tokens}, or -1 if not set. */
-	public long maxOutputTokens() {
-		return this.maxOutputTokens;
+	/**
+	 * The output tokens the call may generate with an alias allowing at most
+	 * {@code limit}: the client's {@code max_tokens} / {@code max_completion_tokens} (the
+	 * larger, if both) lowered to the limit, or the limit if it set neither.
+	 */
+	public long maxOutputTokens(long limit) {
+		long asked = Math.max(this.maxTokens, this.maxCompletionTokens);
+		return (asked < 0) ? limit : Math.min(asked, limit);
 	}
 
 	/** The calling agent, when the request says, else null. */
@@ -383,7 +448,7 @@ public final class ChatRequest {
 		return (newline < 0) ? message : message.substring(0, newline);
 	}
 
-	private record Member(int start, boolean keep) {
+	private record Member(int start, boolean keep, int kind) {
 	}
 
 	/** A body that is not a valid chat completion request. */

@@ -40,7 +40,8 @@ final class DemoUpstream implements Upstream {
 	}
 
 	@Override
-	public Flux<byte[]> exchange(ChatRequest request, String model, String requestId, EventLoop home) {
+	public Flux<byte[]> exchange(ChatRequest request, String model, long maxOutputTokens, String callId,
+			EventLoop home) {
 		// Like a real upstream asked by the proxy, always report usage; the relay strips
 		// the chunk again if the client did not ask for it.
 		return this.completions.answer(request, MODEL, TEXT, true);

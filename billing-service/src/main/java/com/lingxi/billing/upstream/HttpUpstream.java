@@ -96,8 +96,9 @@ final class HttpUpstream implements Upstream {
 	}
 
 	@Override
-	public Flux<byte[]> exchange(ChatRequest request, String model, String requestId, EventLoop home) {
-		ByteBuf body = request.bodyFor(model);
+	public Flux<byte[]> exchange(ChatRequest request, String model, long maxOutputTokens, String callId,
+			EventLoop home) {
+		ByteBuf body = request.bodyFor(model, maxOutputTokens);
 		String accept = request.stream() ? "text/event-stream" : "application/json";
 		return clientFor(home).post().uri(this.url).send((outgoing, out) -> {
 			HttpHeaders headers = outgoing.requestHeaders();
@@ -105,7 +106,7 @@ final class HttpUpstream implements Upstream {
 			headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
 			headers.set(HttpHeaderNames.ACCEPT, accept);
 			headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-			headers.set("X-Request-Id", requestId);
+			headers.set("X-Request-Id", callId);
 			return out.send(Mono.just(body));
 		}).response((response, content) -> {
 			int status = response.status().code();

@@ -25,8 +25,10 @@ public record ProxyProperties(@DefaultValue("8MB") DataSize maxRequestSize,
 	 * A platform model alias.
 	 *
 	 * @param description what the alias is for, shown in {@code GET /v1/models}
-	 * @param maxOutputTokens output tokens reserved for a call that sets no
-	 * {@code max_tokens}
+	 * @param maxOutputTokens the most output tokens one call of this alias may ask for: a
+	 * larger {@code max_tokens} / {@code max_completion_tokens} is lowered to it, a call
+	 * that sets neither is sent with this {@code max_tokens}; it is also what the call
+	 * reserves against the monthly allowance for its answer
 	 */
 	public record Alias(String description, @DefaultValue("8192") int maxOutputTokens) {
 

@@ -21,11 +21,13 @@ public interface Upstream {
 	 * when the provider answers with an error status, or with the transport's error.
 	 * @param request the client's request
 	 * @param model the upstream model to ask for
-	 * @param requestId the proxy's request id, passed on for the provider's logs
+	 * @param maxOutputTokens the most output the call may ask for (the alias's limit)
+	 * @param callId the proxy's call id, passed on as {@code X-Request-Id} for the
+	 * provider's logs
 	 * @param home the event loop of the client's connection, which the upstream
 	 * connection should share (null: any)
 	 */
-	Flux<byte[]> exchange(ChatRequest request, String model, String requestId, EventLoop home);
+	Flux<byte[]> exchange(ChatRequest request, String model, long maxOutputTokens, String callId, EventLoop home);
 
 	/** Whether the upstream may be called now (its circuit is not open). */
 	default boolean tryAcquire() {

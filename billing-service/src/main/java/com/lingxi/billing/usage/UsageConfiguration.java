@@ -12,7 +12,7 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
 
-import com.lingxi.billing.quota.QuotaLedger;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.common.events.EventPublisher;
 
 @Configuration(proxyBeanMethods = false)
@@ -30,9 +30,9 @@ class UsageConfiguration {
 
 	@Bean
 	UsageWriter usageWriter(UsageJournal journal, DatabaseClient db, ReactiveTransactionManager transactions,
-			EventPublisher events, JsonMapper json, QuotaLedger ledger, UsageProperties properties,
+			EventPublisher events, JsonMapper json, PendingCharges pending, UsageProperties properties,
 			MeterRegistry meters) {
-		return new UsageWriter(journal, db, TransactionalOperator.create(transactions), events, json, ledger,
+		return new UsageWriter(journal, db, TransactionalOperator.create(transactions), events, json, pending,
 				properties, meters);
 	}
 

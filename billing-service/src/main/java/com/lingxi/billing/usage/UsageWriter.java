@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
@@ -24,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 
-import com.lingxi.billing.quota.QuotaLedger;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.usage.UsageJournal.Journaled;
 import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.UsageRecorded;
@@ -32,8 +33,8 @@ import com.lingxi.common.identity.RequestContext;
 
 /**
  * Moves journaled usage records into PostgreSQL in batches: one statement inserts the
- * {@code usage_logs} rows (skipping request ids already there) and adds exactly the
- * inserted rows to the daily rollups; in the same transaction each inserted call gets its
+ * {@code usage_logs} rows (skipping call ids already there) and adds exactly the inserted
+ * rows to the daily rollups; in the same transaction each inserted call gets its
  * {@code usage.recorded} event. On failure the batch is kept and retried after a pause;
  * the journal holds it across restarts.
  */
@@ -57,15 +58,15 @@ public final class UsageWriter {
 			      request_id, instance_id, key_id, requested_model, upstream, upstream_model, cached_tokens,
 			      usage_source, metered, stream, status, http_status, ttfb_ms, latency_ms
 			    FROM batch
-			  ON CONFLICT (request_id) DO NOTHING
-			  RETURNING request_id
+			  ON CONFLICT (id) DO NOTHING
+			  RETURNING id
 			), rolled AS (
 			  INSERT INTO usage_daily (user_id, day, agent_id, model, requests, input_tokens, output_tokens,
 			      cached_tokens, quota_tokens)
 			  SELECT b.user_id, b.day, COALESCE(b.agent_id, ''), b.model, count(*), sum(b.input_tokens),
 			      sum(b.output_tokens), sum(b.cached_tokens),
 			      sum(CASE WHEN b.metered THEN b.input_tokens + b.output_tokens ELSE 0 END)
-			    FROM batch b JOIN inserted i ON i.request_id = b.request_id
+			    FROM batch b JOIN inserted i ON i.id = b.id
 			   GROUP BY 1, 2, 3, 4
 			   ORDER BY 1, 2, 3, 4
 			  ON CONFLICT (user_id, day, agent_id, model) DO UPDATE SET
@@ -75,7 +76,7 @@ public final class UsageWriter {
 			    cached_tokens = usage_daily.cached_tokens + EXCLUDED.cached_tokens,
 			    quota_tokens = usage_daily.quota_tokens + EXCLUDED.quota_tokens
 			)
-			SELECT request_id FROM inserted
+			SELECT id FROM inserted
 			""";
 
 	private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
@@ -90,7 +91,7 @@ public final class UsageWriter {
 
 	private final JsonMapper json;
 
-	private final QuotaLedger ledger;
+	private final PendingCharges pending;
 
 	private final UsageProperties properties;
 
@@ -107,13 +108,13 @@ public final class UsageWriter {
 	private Disposable loop;
 
 	public UsageWriter(UsageJournal journal, DatabaseClient db, TransactionalOperator tx, EventPublisher events,
-			JsonMapper json, QuotaLedger ledger, UsageProperties properties, MeterRegistry meters) {
+			JsonMapper json, PendingCharges pending, UsageProperties properties, MeterRegistry meters) {
 		this.journal = journal;
 		this.db = db;
 		this.tx = tx;
 		this.events = events;
 		this.json = json;
-		this.ledger = ledger;
+		this.pending = pending;
 		this.properties = properties;
 		this.writes = Timer.builder("lingxi.billing.usage.writes")
 			.description("Batches of usage records written to PostgreSQL")
@@ -213,22 +214,22 @@ public final class UsageWriter {
 
 	private Mono<Void> write(List<Journaled> batch) {
 		// One row per call even if a replayed copy sits in the same batch.
-		Map<String, UsageRecord> byRequest = new LinkedHashMap<>();
+		Map<UUID, UsageRecord> byCall = new LinkedHashMap<>();
 		for (Journaled journaled : batch) {
-			byRequest.putIfAbsent(journaled.record().requestId(), journaled.record());
+			byCall.putIfAbsent(journaled.record().id(), journaled.record());
 		}
-		List<Map<String, Object>> rows = new ArrayList<>(byRequest.size());
-		byRequest.values().forEach((record) -> rows.add(row(record)));
+		List<Map<String, Object>> rows = new ArrayList<>(byCall.size());
+		byCall.values().forEach((record) -> rows.add(row(record)));
 		String payload = this.json.writeValueAsString(rows);
 		// The inserted ids are read to the end before the events are written: a second
 		// statement on the transaction's connection must not wait behind an open cursor.
 		Mono<Void> work = this.db.sql(INSERT)
 			.bind("batch", payload)
-			.map((row) -> row.get("request_id", String.class))
+			.map((row) -> row.get("id", UUID.class))
 			.all()
 			.collectList()
 			.flatMapMany(Flux::fromIterable)
-			.concatMap((requestId) -> announce(byRequest.get(requestId)))
+			.concatMap((callId) -> announce(byCall.get(callId)))
 			.then();
 		// A stuck transaction must not stop the writer: fail it, keep the batch, retry.
 		return this.tx.transactional(work).timeout(WRITE_TIMEOUT);
@@ -245,18 +246,16 @@ public final class UsageWriter {
 	}
 
 	/**
-	 * A replayed call may have died before its quota was settled in Redis; settling is
-	 * idempotent per request id, so do it again.
+	 * A replayed call may have died before its quota was settled in Redis: its now
+	 * committed row is settled late (a no-op if it was settled, and not counted twice if
+	 * the month was rebuilt from PostgreSQL since).
 	 */
 	private void settleRecovered(List<Journaled> batch) {
 		for (Journaled journaled : batch) {
 			if (journaled.recovered()) {
 				UsageRecord record = journaled.record();
-				this.ledger
-					.settle(record.userId(), record.period(), record.requestId(), record.totalTokens(),
-							record.metered())
-					.subscribe(null, (ex) -> log.debug("Settling replayed call {} failed: {}", record.requestId(),
-							ex.toString()));
+				this.pending.add(record.userId(), record.period(), record.id().toString(), record.totalTokens(),
+						record.metered(), true);
 			}
 		}
 	}

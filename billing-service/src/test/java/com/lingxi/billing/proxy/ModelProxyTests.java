@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -29,6 +30,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import com.lingxi.billing.BillingServiceTest;
 import com.lingxi.billing.FakeUpstream;
+import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
@@ -97,14 +99,17 @@ class ModelProxyTests {
 	@Autowired
 	WebTestClient http;
 
+	/** The model proxy's listener (users' gateways call it). */
+	WebTestClient proxy;
+
+	@Value("${local.model-proxy.port}")
+	int proxyPort;
+
 	@Autowired
 	DatabaseClient db;
 
 	@Autowired
 	JsonMapper json;
-
-	@LocalServerPort
-	int port;
 
 	TestKeys keys;
 
@@ -112,6 +117,7 @@ class ModelProxyTests {
 
 	@BeforeEach
 	void setUp() {
+		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
 		fake.reset();
@@ -127,7 +133,7 @@ class ModelProxyTests {
 	}
 
 	WebTestClient.ResponseSpec post(Key key, String body) {
-		WebTestClient.RequestBodySpec request = this.http.post()
+		WebTestClient.RequestBodySpec request = this.proxy.post()
 			.uri("/v1/chat/completions")
 			.contentType(MediaType.APPLICATION_JSON);
 		if (key != null) {
@@ -194,6 +200,111 @@ class ModelProxyTests {
 	}
 
 	@Test
+	void twoCallsWithTheSameRequestIdAreBothBilledAndBothInTheUsage() {
+		Key key = this.keys.forNewUser();
+		List<String> callIds = new ArrayList<>();
+		for (boolean stream : new boolean[] { true, false, true }) {
+			EntityExchangeResult<byte[]> result = this.proxy.post()
+				.uri("/v1/chat/completions")
+				.header("Authorization", key.bearer())
+				.header("X-Request-Id", "replayed-request-1")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(chat("standard", stream, true, "hi"))
+				.exchange()
+				.expectStatus()
+				.isOk()
+				.expectHeader()
+				.valueEquals("X-Request-Id", "replayed-request-1")
+				.expectBody(byte[].class)
+				.returnResult();
+			callIds.add(result.getResponseHeaders().getFirst("X-Lingxi-Call-Id"));
+		}
+		assertThat(callIds).doesNotContainNull().doesNotHaveDuplicates();
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.rows.of("replayed-request-1").size() == 3);
+		List<Map<String, Object>> recorded = this.rows.of("replayed-request-1");
+		assertThat(recorded).extracting((row) -> row.get("id").toString()).containsExactlyInAnyOrderElementsOf(callIds);
+		assertThat(recorded).allSatisfy((row) -> assertThat(row).containsEntry("user_id", key.userId()));
+		long billed = 2 * (FakeUpstream.PROMPT_TOKENS + FakeUpstream.COMPLETION_TOKENS) + 321 + 9;
+		// Charged three times to the allowance, and three calls in the usage API.
+		assertThat(this.http.get()
+			.uri("/api/billing/quota")
+			.header("X-User-Id", key.userId().toString())
+			.exchange()
+			.expectBody(JsonNode.class)
+			.returnResult()
+			.getResponseBody()
+			.path("used")
+			.asLong()).isEqualTo(billed);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			JsonNode total = this.http.get()
+				.uri("/api/billing/usage?groupBy=model")
+				.header("X-User-Id", key.userId().toString())
+				.exchange()
+				.expectBody(JsonNode.class)
+				.returnResult()
+				.getResponseBody()
+				.path("total");
+			assertThat(total.path("requests").asLong()).isEqualTo(3);
+			assertThat(total.path("totalTokens").asLong()).isEqualTo(billed);
+		});
+	}
+
+	@Test
+	void holdsEveryCallToItsAliasOutputLimit() {
+		Key key = this.keys.forNewUser();
+		this.keys.plan(key.userId(), "pro");
+		String huge = chat("standard", true, true, "hi").replace("\"stream\":true",
+				"\"stream\":true,\"max_tokens\":1000000");
+		post(key, huge).expectStatus().isOk().expectBody(byte[].class).returnResult();
+		assertThat(this.json.readTree(fake.last().body()).path("max_tokens").asLong()).isEqualTo(8192);
+
+		String completion = chat("pro", false, false, "hi").replace("\"stream\":false",
+				"\"stream\":false,\"max_completion_tokens\":99999");
+		post(key, completion).expectStatus().isOk();
+		JsonNode forwarded = this.json.readTree(fake.last().body());
+		assertThat(forwarded.path("max_completion_tokens").asLong()).isEqualTo(16384);
+		assertThat(forwarded.has("max_tokens")).isFalse();
+
+		post(key, chat("standard", false, false, "hi")).expectStatus().isOk();
+		assertThat(this.json.readTree(fake.last().body()).path("max_tokens").asLong()).isEqualTo(8192);
+
+		String modest = chat("standard", false, false, "hi").replace("\"stream\":false",
+				"\"stream\":false,\"max_tokens\":300");
+		post(key, modest).expectStatus().isOk();
+		assertThat(fake.last().body()).contains("\"max_tokens\":300");
+	}
+
+	@Test
+	void refusesMoreThanOneChoiceAndSaysWhy() {
+		Key key = this.keys.forNewUser();
+		post(key, chat("standard", true, true, "hi").replace("\"stream\":true", "\"stream\":true,\"n\":4"))
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.error.param")
+			.isEqualTo("n")
+			.jsonPath("$.error.type")
+			.isEqualTo("invalid_request_error")
+			.jsonPath("$.error.message")
+			.value((String message) -> assertThat(message).contains("'n' must be 1").contains("billed as one answer"));
+		assertThat(fake.calls("primary")).isZero();
+		post(key, chat("standard", false, false, "hi").replace("\"stream\":false", "\"stream\":false,\"n\":1"))
+			.expectStatus()
+			.isOk();
+		assertThat(this.json.readTree(fake.last().body()).path("n").asInt()).isEqualTo(1);
+		// The refused call's reservation was released.
+		await().untilAsserted(() -> assertThat(this.http.get()
+			.uri("/api/billing/quota")
+			.header("X-User-Id", key.userId().toString())
+			.exchange()
+			.expectBody(JsonNode.class)
+			.returnResult()
+			.getResponseBody()
+			.path("reserved")
+			.asLong()).isZero());
+	}
+
+	@Test
 	void asksForUsageItselfAndStripsThatChunkAgain() {
 		Key key = this.keys.forNewUser();
 		List<String> events = FakeUpstream.events(true);
@@ -230,7 +341,7 @@ class ModelProxyTests {
 		Key key = this.keys.forNewUser();
 		String body = chat("standard", true, true, "#slow tell me a story");
 		String requestId;
-		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+		try (Socket socket = new Socket("127.0.0.1", this.proxyPort)) {
 			socket.setSoTimeout(10_000);
 			OutputStream out = socket.getOutputStream();
 			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -399,7 +510,7 @@ class ModelProxyTests {
 			.expectBody()
 			.jsonPath("$.error.code")
 			.isEqualTo("model_not_found");
-		this.http.post()
+		this.proxy.post()
 			.uri("/v1/embeddings")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -410,7 +521,7 @@ class ModelProxyTests {
 			.expectBody()
 			.jsonPath("$.error.code")
 			.isEqualTo("unknown_url");
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.exchange()
@@ -453,7 +564,7 @@ class ModelProxyTests {
 	@Test
 	void listsTheModelsTheKeysPlanAllows() {
 		Key free = this.keys.forNewUser();
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/models")
 			.header("Authorization", free.bearer())
 			.exchange()
@@ -466,7 +577,7 @@ class ModelProxyTests {
 			.isEqualTo(List.of("standard"));
 		Key pro = this.keys.forNewUser();
 		this.keys.plan(pro.userId(), "pro");
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/models")
 			.header("Authorization", pro.bearer())
 			.exchange()
@@ -475,13 +586,13 @@ class ModelProxyTests {
 			.expectBody()
 			.jsonPath("$.data[*].id")
 			.isEqualTo(List.of("standard", "pro"));
-		this.http.get()
+		this.proxy.get()
 			.uri("/v1/models/lingxi/pro")
 			.header("Authorization", free.bearer())
 			.exchange()
 			.expectStatus()
 			.isNotFound();
-		this.http.get().uri("/v1/models").exchange().expectStatus().isUnauthorized();
+		this.proxy.get().uri("/v1/models").exchange().expectStatus().isUnauthorized();
 	}
 
 	private static int count(String text, String needle) {

@@ -19,7 +19,7 @@ class ChatRequestTests {
 	}
 
 	private static String forwarded(ChatRequest request, String model) {
-		ByteBuf body = request.bodyFor(model);
+		ByteBuf body = request.bodyFor(model, 8192);
 		try {
 			return body.toString(StandardCharsets.UTF_8);
 		}
@@ -65,9 +65,51 @@ class ChatRequestTests {
 		ChatRequest notStreamed = parse(
 				"{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"model\":\"pro\",\"max_tokens\":300,\"lingxi_agent\":\"ops\"}");
 		assertThat(notStreamed.stream()).isFalse();
-		assertThat(notStreamed.maxOutputTokens()).isEqualTo(300);
+		assertThat(notStreamed.maxOutputTokens(8192)).isEqualTo(300);
 		assertThat(forwarded(notStreamed, "m"))
 			.isEqualTo("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":300}");
+	}
+
+	@Test
+	void lowersAMaxTokensAboveTheAliasLimitWhereItStands() {
+		ChatRequest both = parse("{\"model\":\"s\",\"max_tokens\":100000,\"messages\":[{\"role\":\"user\"}],"
+				+ "\"max_completion_tokens\": 9000,\"temperature\":0.2}");
+		assertThat(both.maxOutputTokens(8192)).isEqualTo(8192);
+		assertThat(both.maxOutputTokens(16384)).isEqualTo(16384);
+		assertThat(forwarded(both, "m"))
+			.isEqualTo("{\"model\":\"m\",\"max_tokens\":8192,\"messages\":[{\"role\":\"user\"}],"
+					+ "\"max_completion_tokens\":8192,\"temperature\":0.2}");
+
+		ChatRequest within = parse(
+				"{\"model\":\"s\",\"messages\":[{}],\"max_completion_tokens\": 512 ,\"max_tokens\":null}");
+		assertThat(within.maxOutputTokens(8192)).isEqualTo(512);
+		// Within the limit: the client's bytes; the null member is dropped.
+		assertThat(forwarded(within, "m"))
+			.isEqualTo("{\"model\":\"m\",\"messages\":[{}],\"max_completion_tokens\": 512 }");
+	}
+
+	@Test
+	void aRequestWithoutMaxTokensIsSentAndReservedWithTheAliasLimit() {
+		ChatRequest none = parse("{\"model\":\"s\",\"messages\":[{}]}");
+		assertThat(none.maxOutputTokens(8192)).isEqualTo(8192);
+		assertThat(forwarded(none, "m")).isEqualTo("{\"model\":\"m\",\"max_tokens\":8192,\"messages\":[{}]}");
+		ChatRequest nulls = parse("{\"model\":\"s\",\"messages\":[{}],\"max_tokens\":null}");
+		assertThat(nulls.maxOutputTokens(4000)).isEqualTo(4000);
+		assertThat(this.json.readTree(forwarded(nulls, "m")).path("max_tokens").asLong()).isEqualTo(8192);
+	}
+
+	@Test
+	void refusesMoreThanOneChoicePerCall() {
+		assertThatThrownBy(() -> parse("{\"model\":\"s\",\"messages\":[{}],\"n\":3}"))
+			.isInstanceOfSatisfying(ChatRequest.Invalid.class, (ex) -> assertThat(ex.param()).isEqualTo("n"))
+			.hasMessageContaining("one choice per call");
+		assertThatThrownBy(() -> parse("{\"model\":\"s\",\"messages\":[{}],\"n\":0}"))
+			.isInstanceOf(ChatRequest.Invalid.class);
+		assertThatThrownBy(() -> parse("{\"model\":\"s\",\"messages\":[{}],\"n\":\"2\"}"))
+			.isInstanceOf(ChatRequest.Invalid.class);
+		assertThat(forwarded(parse("{\"model\":\"s\",\"n\":1,\"messages\":[{}],\"max_tokens\":5}"), "m"))
+			.isEqualTo("{\"model\":\"m\",\"n\":1,\"messages\":[{}],\"max_tokens\":5}");
+		assertThat(parse("{\"model\":\"s\",\"n\":null,\"messages\":[{}]}").messageCount()).isEqualTo(1);
 	}
 
 	@Test

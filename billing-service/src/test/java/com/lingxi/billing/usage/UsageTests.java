@@ -18,6 +18,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -25,9 +26,12 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import org.springframework.util.unit.DataSize;
 
 import com.lingxi.billing.BillingServiceTest;
+import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
+import com.lingxi.billing.quota.BillingCalendar;
+import com.lingxi.billing.quota.PendingCharges;
 import com.lingxi.billing.quota.QuotaLedger;
 import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.test.TestTrust;
@@ -46,6 +50,12 @@ class UsageTests {
 	@Autowired
 	WebTestClient http;
 
+	/** The model proxy's listener (users' gateways call it). */
+	WebTestClient proxy;
+
+	@Value("${local.model-proxy.port}")
+	int proxyPort;
+
 	@Autowired
 	DatabaseClient db;
 
@@ -61,18 +71,22 @@ class UsageTests {
 	@Autowired
 	QuotaLedger ledger;
 
+	@Autowired
+	PendingCharges pending;
+
 	TestKeys keys;
 
 	UsageRows rows;
 
 	@BeforeEach
 	void setUp() {
+		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
 	}
 
 	String call(Key key, String agent, boolean stream) {
-		return this.http.post()
+		return this.proxy.post()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -102,7 +116,7 @@ class UsageTests {
 	@Test
 	void withoutAProviderTheDemoUpstreamAnswersLabelledAndCounted() {
 		Key key = this.keys.forNewUser();
-		String streamed = this.http.post()
+		String streamed = this.proxy.post()
 			.uri("/v1/chat/completions")
 			.header("Authorization", key.bearer())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -238,13 +252,19 @@ class UsageTests {
 			}
 		}
 
-		// The next start replays them into PostgreSQL.
+		// Redis's view of the month was read (seeded) before the replay.
+		assertThat(this.ledger.usedAndReserved(user, PERIOD).block()[0]).isZero();
+
+		// The next start replays them into PostgreSQL, and charges them to Redis's view
+		// of the allowance.
 		restart(properties);
 		assertThat(this.rows.count("SELECT count(*) FROM usage_logs WHERE user_id = '" + user + "'")).isEqualTo(250);
 		assertThat(this.rows.count("SELECT sum(quota_tokens) FROM usage_daily WHERE user_id = '" + user + "'"))
 			.isEqualTo(250 * 110);
 		assertThat(this.rows.count("SELECT count(*) FROM usage_daily WHERE user_id = '" + user + "'")).isEqualTo(3);
 		assertThat(usageEvents(user)).isEqualTo(250);
+		await().atMost(Duration.ofSeconds(15))
+			.until(() -> this.ledger.usedAndReserved(user, PERIOD).block()[0] == 250 * 110);
 
 		// A crash after the commit but before the files were deleted: replayed again,
 		// counted once.
@@ -260,6 +280,8 @@ class UsageTests {
 		assertThat(this.rows.count("SELECT sum(requests) FROM usage_daily WHERE user_id = '" + user + "'"))
 			.isEqualTo(250);
 		assertThat(usageEvents(user)).isEqualTo(250);
+		await().atMost(Duration.ofSeconds(15)).until(() -> this.pending.size() == 0);
+		assertThat(this.ledger.usedAndReserved(user, PERIOD).block()[0]).isEqualTo(250 * 110);
 		try (Stream<Path> files = Files.list(dir)) {
 			assertThat(files.filter((f) -> f.getFileName().toString().endsWith(".jsonl"))).isEmpty();
 		}
@@ -267,8 +289,8 @@ class UsageTests {
 
 	private void restart(UsageProperties properties) {
 		UsageJournal journal = new UsageJournal(properties, this.json);
-		UsageWriter writer = new UsageWriter(journal, this.db, this.tx, this.events, this.json, this.ledger, properties,
-				new SimpleMeterRegistry());
+		UsageWriter writer = new UsageWriter(journal, this.db, this.tx, this.events, this.json, this.pending,
+				properties, new SimpleMeterRegistry());
 		journal.start();
 		writer.start();
 		await().atMost(Duration.ofSeconds(10)).until(() -> writer.backlog() == 0);
@@ -283,11 +305,13 @@ class UsageTests {
 			.count();
 	}
 
+	static final String PERIOD = new BillingCalendar(java.time.ZoneId.of("Asia/Shanghai")).period(Instant.now());
+
 	private static UsageRecord record(UUID user, String agent, long input, long output) {
 		Instant now = Instant.now();
 		return new UsageRecord(UUID.randomUUID(), "crash-" + UUID.randomUUID(), user, UUID.randomUUID(),
 				UUID.randomUUID(), agent, 2, input, output, 0, "standard", "standard", "primary", "m", "upstream", true,
-				true, "ok", 200, 5, 50, now, LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")), "2026-11", "free");
+				true, "ok", 200, 5, 50, now, LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")), PERIOD, "free");
 	}
 
 }

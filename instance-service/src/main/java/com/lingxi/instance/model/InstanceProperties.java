@@ -27,7 +27,7 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties(prefix = "lingxi.instances")
 public record InstanceProperties(@DefaultValue("local") String runtime,
-		@DefaultValue("http://127.0.0.1:8084/v1") String modelBaseUrl, @DefaultValue Pool pool,
+		@DefaultValue("http://127.0.0.1:8086/v1") String modelBaseUrl, @DefaultValue Pool pool,
 		@DefaultValue("180s") Duration startTimeout, @DefaultValue("60s") Duration applyTimeout,
 		@DefaultValue("true") boolean warmUp, @DefaultValue("10s") Duration reconcileInterval,
 		@DefaultValue("5m") Duration stuckAfter, Map<String, Duration> hibernation, Map<String, Resources> plans,
