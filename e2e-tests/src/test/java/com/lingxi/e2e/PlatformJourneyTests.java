@@ -59,6 +59,7 @@ class PlatformJourneyTests {
 				"instance-service", "gateway-service")) {
 			ports.put(service, ServiceProcess.freePort());
 		}
+		int modelProxyPort = ServiceProcess.freePort();
 		List<String> shared = ApiClient.sharedArguments(database, namespace, ports);
 		shared.addAll(List.of("--lingxi.crypto.keys.e2e=" + Base64.getEncoder().encodeToString(new byte[32]),
 				"--lingxi.crypto.active-key=e2e", "--lingxi.sms.code-pepper=e2e-pepper-0123456789"));
@@ -66,9 +67,10 @@ class PlatformJourneyTests {
 				List.of("--lingxi.instances.local.directory=" + instances,
 						"--lingxi.instances.local.openclaw-runtime=" + openclaw,
 						"--lingxi.instances.local.base-port=29300",
-						"--lingxi.instances.model-base-url=http://127.0.0.1:" + ports.get("billing-service") + "/v1",
+						"--lingxi.instances.model-base-url=http://127.0.0.1:" + modelProxyPort + "/v1",
 						// Room for exactly one gateway: the warm one the first user gets.
-						"--lingxi.instances.local.memory-budget=1200MB", "--lingxi.instances.pool.target=1"));
+						"--lingxi.instances.local.memory-budget=1200MB", "--lingxi.instances.pool.target=1"),
+				"billing-service", List.of("--lingxi.billing.proxy.listener.port=" + modelProxyPort));
 		Map<String, ServiceProcess> started = new LinkedHashMap<>();
 		for (Map.Entry<String, Integer> service : ports.entrySet()) {
 			List<String> arguments = new ArrayList<>(shared);

@@ -82,6 +82,9 @@ class GatewayTests {
 	@Autowired
 	WebTestClient http;
 
+	@org.springframework.boot.test.web.server.LocalServerPort
+	int port;
+
 	@Autowired
 	LingxiRedis redis;
 
@@ -306,6 +309,33 @@ class GatewayTests {
 			.expectHeader()
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		this.http.get().uri("/internal/users/x").header("Authorization", token).exchange().expectStatus().isNotFound();
+	}
+
+	@Test
+	void pathTricksNeverReachAServiceLetAloneItsInternalEndpoints() throws Exception {
+		String token = "Bearer " + backend.token(UUID.randomUUID(), "free");
+		for (String path : new String[] { "/api/agents/../../internal/users/x/team",
+				"/api/agents/%2e%2e/%2e%2e/internal/users/x/team", "/api/agents/..%2f..%2finternal/users/x/team",
+				"//internal/users/x/team", "/api/agents/..;/..;/internal/users/x/team", "/api/agents%5c..%5cinternal",
+				"/internal/users/x/team", "/actuator/health", "/api/agents/%2561ctuator" }) {
+			String answer = raw("GET " + path + " HTTP/1.1\r\nHost: lingxi\r\nAuthorization: " + token
+					+ "\r\nConnection: close\r\n\r\n");
+			assertThat(answer).as(path).matches("(?s)HTTP/1.1 (400|404) .*");
+			assertThat(answer).as(path).doesNotContain("\"bodyBytes\"");
+		}
+	}
+
+	private int port() {
+		return this.port;
+	}
+
+	private String raw(String request) throws Exception {
+		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port())) {
+			socket.setSoTimeout(10000);
+			socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+			socket.getOutputStream().flush();
+			return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		}
 	}
 
 	@Test

@@ -228,7 +228,7 @@ class ModelProxyTests {
 		// Charged three times to the allowance, and three calls in the usage API.
 		assertThat(this.http.get()
 			.uri("/api/billing/quota")
-			.header("X-User-Id", key.userId().toString())
+			.headers(TestTrust.asUser("billing-service", key.userId(), "free"))
 			.exchange()
 			.expectBody(JsonNode.class)
 			.returnResult()
@@ -238,7 +238,7 @@ class ModelProxyTests {
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 			JsonNode total = this.http.get()
 				.uri("/api/billing/usage?groupBy=model")
-				.header("X-User-Id", key.userId().toString())
+				.headers(TestTrust.asUser("billing-service", key.userId(), "free"))
 				.exchange()
 				.expectBody(JsonNode.class)
 				.returnResult()
@@ -295,7 +295,7 @@ class ModelProxyTests {
 		// The refused call's reservation was released.
 		await().untilAsserted(() -> assertThat(this.http.get()
 			.uri("/api/billing/quota")
-			.header("X-User-Id", key.userId().toString())
+			.headers(TestTrust.asUser("billing-service", key.userId(), "free"))
 			.exchange()
 			.expectBody(JsonNode.class)
 			.returnResult()

@@ -39,6 +39,7 @@ import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
 import com.lingxi.common.redis.LingxiRedis;
+import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -164,7 +165,7 @@ class MeteringOutageTests {
 	JsonNode quota(UUID user) {
 		return this.http.get()
 			.uri("/api/billing/quota")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("billing-service", user, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()

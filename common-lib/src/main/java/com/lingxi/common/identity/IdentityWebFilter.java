@@ -79,6 +79,10 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		ServerHttpRequest request = exchange.getRequest();
+		if (RequestPaths.ambiguous(request.getURI().getRawPath())) {
+			requestId(exchange);
+			return Mono.error(ProblemException.badRequest("The request path is malformed."));
+		}
 		PathContainer path = request.getPath().pathWithinApplication();
 		if (this.exemptPaths.matches(request.getMethod(), path)) {
 			return proceed(exchange, chain, new RequestContext(requestId(exchange), peer(request), Optional.empty()));

@@ -236,6 +236,26 @@ class IdentityAutoConfigurationTests {
 	}
 
 	@Test
+	void pathTricksThatCouldMakeAnInternalEndpointLookLikeTheApiAreRefused() {
+		this.runner.run((context) -> {
+			WebTestClient http = ReactiveWebTestApp.client(context);
+			for (String path : new String[] { "/api/%2e%2e/internal/users/1/team", "/api/../internal/users/1/team",
+					"/api/me/..%2f..%2finternal/users/1/team", "/api//internal/users/1/team",
+					"/api;x=1/../internal/users/1/team", "/api/me%5c..%5c..%5cinternal/users/1/team" }) {
+				http.get()
+					.uri(java.net.URI.create(path))
+					.headers(TestTrust.asUser(SELF, USER, "enterprise"))
+					.exchange()
+					.expectStatus()
+					.isBadRequest()
+					.expectBody()
+					.jsonPath("$.detail")
+					.isEqualTo("The request path is malformed.");
+			}
+		});
+	}
+
+	@Test
 	void anInternalHandlerThatNamesNoCallersAnswersNobody() {
 		this.runner.run((context) -> ReactiveWebTestApp.client(context)
 			.get()

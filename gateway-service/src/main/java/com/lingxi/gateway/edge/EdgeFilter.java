@@ -17,6 +17,7 @@ import org.springframework.web.server.WebFilterChain;
 
 import com.lingxi.common.identity.IdentityHeaders;
 import com.lingxi.common.identity.RequestIds;
+import com.lingxi.common.identity.RequestPaths;
 import com.lingxi.common.problem.ProblemException;
 import com.lingxi.common.problem.ProblemTypes;
 import com.lingxi.common.trust.TrustHeaders;
@@ -68,6 +69,10 @@ public final class EdgeFilter implements WebFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		long started = System.nanoTime();
 		String requestId = RequestIds.of(exchange);
+		if (RequestPaths.ambiguous(exchange.getRequest().getURI().getRawPath())) {
+			exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
+			return Mono.error(ProblemException.badRequest("The request path is malformed."));
+		}
 		if (this.behindLoadBalancer && !this.clientAddress.fromTrustedProxy(exchange.getRequest())) {
 			exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
 			return Mono.error(ProblemException.of(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden",
