@@ -33,6 +33,7 @@ import com.lingxi.billing.ModelProxyListener;
 import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
+import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -176,7 +177,12 @@ class ProxyListenerTests {
 	void theMainPortStillServesTheInternalAndPublicApi() {
 		this.http.get().uri("/api/billing/plans").exchange().expectStatus().isOk();
 		Key key = this.keys.unbound();
-		this.http.get().uri("/internal/keys/{id}", key.id()).exchange().expectStatus().isOk();
+		this.http.get()
+			.uri("/internal/keys/{id}", key.id())
+			.headers(TestTrust.asService("instance-service", "billing-service"))
+			.exchange()
+			.expectStatus()
+			.isOk();
 	}
 
 	/**
