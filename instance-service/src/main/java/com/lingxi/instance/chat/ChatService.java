@@ -347,6 +347,11 @@ public final class ChatService {
 	}
 
 	static ProblemException gatewayFailed(Throwable ex) {
+		if (ex instanceof GatewayClient.GatewayTimeoutException) {
+			return ProblemException.of(HttpStatus.GATEWAY_TIMEOUT, ProblemTypes.GATEWAY_TIMEOUT,
+					"Assistant not answering",
+					"Your assistant stopped answering. Try again; a very long task may need to be split up.");
+		}
 		return ProblemException.of(HttpStatus.BAD_GATEWAY, InstanceProblems.GATEWAY_FAILED, "Assistant unavailable",
 				"Your assistant's gateway did not answer: " + Objects.toString(ex.getMessage(), "error"));
 	}
