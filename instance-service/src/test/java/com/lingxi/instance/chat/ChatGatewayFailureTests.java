@@ -1,5 +1,7 @@
 package com.lingxi.instance.chat;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +38,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import com.lingxi.common.id.Ids;
 import com.lingxi.common.test.IntegrationTest;
+import com.lingxi.common.test.ProblemBodies;
 import com.lingxi.instance.gateway.ChatTimeouts;
 import com.lingxi.instance.gateway.GatewayClient;
 import com.lingxi.instance.lifecycle.InstanceSecrets;
@@ -45,8 +48,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Chats whose gateway misbehaves, through the platform's chat endpoints: a gateway that
  * never answers and one that falls silent mid-answer end the chat with a
- * {@code gateway-timeout} instead of hanging. The users' gateways are stand-ins (a local
- * HTTP server) registered as READY instances; no real gateway runs.
+ * {@code gateway-timeout} instead of hanging; a gateway that cannot be reached or fails
+ * is a {@code gateway-failed} whose detail does not say where the gateway is or what
+ * exception the platform met. The users' gateways are stand-ins (a local HTTP server)
+ * registered as READY instances; no real gateway runs.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient(timeout = "PT60S")
@@ -72,6 +77,20 @@ class ChatGatewayFailureTests {
 				.concatWith(Flux.never())))
 		.then());
 
+	/**
+	 * A gateway that lists its agents and fails every chat, as OpenClaw does when its
+	 * model is down.
+	 */
+	static final DisposableServer failing = gateway((request, response) -> request.receive()
+		.then()
+		.then(response.status(500)
+			.header("Content-Type", "application/json")
+			.sendString(Mono.just("{\"error\":{\"message\":\"Error: connect ECONNREFUSED 127.0.0.1:8086\"}}"))
+			.then()));
+
+	/** Where no gateway listens. */
+	static final int closedPort = closedPort();
+
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) throws Exception {
 		registry.add("lingxi.instances.pool.target", () -> "0");
@@ -84,6 +103,7 @@ class ChatGatewayFailureTests {
 	static void stop() {
 		silent.disposeNow();
 		stalling.disposeNow();
+		failing.disposeNow();
 	}
 
 	@Autowired
@@ -161,6 +181,7 @@ class ChatGatewayFailureTests {
 		assertThat(events).last().satisfies((event) -> {
 			assertThat(event.event()).isEqualTo("error");
 			assertThat(json.readTree(event.data()).path("problemType").asString()).endsWith("/gateway-timeout");
+			ProblemBodies.assertShowsNothingInternal("error event", event.data());
 		});
 
 		this.http.post()
@@ -185,6 +206,58 @@ class ChatGatewayFailureTests {
 		assertThat(events).extracting(ServerSentEvent::event).containsExactly("delta", "error");
 		assertThat(json.readTree(events.get(0).data()).path("content").asString()).isEqualTo("Let me think");
 		assertThat(json.readTree(events.get(1).data()).path("problemType").asString()).endsWith("/gateway-timeout");
+	}
+
+	@Test
+	void aGatewayThatCannotBeReachedIsA502ThatDoesNotSayWhere() {
+		UUID user = userWithGateway("http://127.0.0.1:" + closedPort);
+		List<WebTestClient.RequestHeadersSpec<?>> requests = List.of(
+				this.http.post()
+					.uri("/api/instance/chat")
+					.accept(MediaType.TEXT_EVENT_STREAM, MediaType.APPLICATION_PROBLEM_JSON)
+					.contentType(MediaType.APPLICATION_JSON)
+					.bodyValue(Map.of("agentId", "assistant", "message", "hello")),
+				this.http.get().uri("/api/instance/v1/models"),
+				this.http.post()
+					.uri("/api/instance/v1/chat/completions")
+					.contentType(MediaType.APPLICATION_JSON)
+					.bodyValue(Map.of("model", "openclaw/assistant", "messages",
+							List.of(Map.of("role", "user", "content", "hello")))));
+		for (WebTestClient.RequestHeadersSpec<?> request : requests) {
+			String body = request.header("X-User-Id", user.toString())
+				.header("X-Request-Id", "req-gw")
+				.exchange()
+				.expectStatus()
+				.isEqualTo(502)
+				.expectHeader()
+				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody(String.class)
+				.returnResult()
+				.getResponseBody();
+			assertThat(body).contains("/gateway-failed").contains("\"requestId\":\"req-gw\"");
+			ProblemBodies.assertShowsNothingInternal(body, body);
+			assertThat(body).doesNotContain(Integer.toString(closedPort));
+		}
+	}
+
+	@Test
+	void aGatewayThatFailsTheChatEndsTheStreamWithAPlainError() {
+		UUID user = userWithGateway(url(failing));
+		List<ServerSentEvent<String>> events = chat(user);
+		assertThat(events).extracting(ServerSentEvent::event).containsExactly("error");
+		assertThat(json.readTree(events.get(0).data()).path("problemType").asString()).endsWith("/gateway-failed");
+		ProblemBodies.assertShowsNothingInternal("error event", events.get(0).data());
+		assertThat(events.get(0).data()).doesNotContain(Integer.toString(failing.port()))
+			.doesNotContain("ECONNREFUSED");
+	}
+
+	private static int closedPort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/** The service's gateway client with the short limits of this test. */
