@@ -58,6 +58,11 @@ public final class EventsAutoConfiguration {
 	}
 
 	@Bean
+	ConsumerGroups eventConsumerGroups(LingxiRedis redis, EventStreams streams, ObjectProvider<MeterRegistry> meters) {
+		return new ConsumerGroups(redis, streams, meters.getIfAvailable(SimpleMeterRegistry::new));
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	DeadLetters deadLetters(LingxiRedis redis, EventStreams streams) {
 		return new DeadLetters(redis, streams);
@@ -67,31 +72,33 @@ public final class EventsAutoConfiguration {
 	@ConditionalOnProperty(prefix = EventsProperties.PREFIX, name = "relay.enabled", matchIfMissing = true)
 	OutboxRelay outboxRelay(DatabaseClient db, ReactiveTransactionManager transactions, LingxiRedis redis,
 			EventStreams streams, EventsProperties properties, ConnectionFactory connectionFactory,
-			ObjectProvider<MeterRegistry> meters) {
+			ObjectProvider<MeterRegistry> meters, ConsumerGroups groups) {
 		return new OutboxRelay(db, TransactionalOperator.create(transactions), redis, streams, properties.relay(),
-				connectionFactory, meters.getIfAvailable(SimpleMeterRegistry::new));
+				connectionFactory, meters.getIfAvailable(SimpleMeterRegistry::new), groups);
 	}
 
 	@Bean
 	EventConsumers eventConsumers(ObjectProvider<EventHandler<?>> handlers, DatabaseClient db,
 			ReactiveTransactionManager transactions, LingxiRedis redis, EventStreams streams, JsonMapper json,
-			EventsProperties properties, Environment environment, ObjectProvider<MeterRegistry> meters) {
+			EventsProperties properties, Environment environment, ObjectProvider<MeterRegistry> meters,
+			ConsumerGroups groups) {
 		TransactionalOperator tx = TransactionalOperator.create(transactions);
 		MeterRegistry registry = meters.getIfAvailable(SimpleMeterRegistry::new);
 		String application = environment.getProperty("spring.application.name", "application");
 		String name = consumerName(properties.consumer());
 		List<StreamConsumer<?>> consumers = handlers.orderedStream()
 			.<StreamConsumer<?>>map((handler) -> consumer(handler, application, name, redis, streams, db, tx, json,
-					properties, registry))
+					properties, registry, groups))
 			.toList();
 		return new EventConsumers(consumers, db, properties.consumer().dedupRetention());
 	}
 
 	private static <T> StreamConsumer<T> consumer(EventHandler<T> handler, String application, String name,
 			LingxiRedis redis, EventStreams streams, DatabaseClient db, TransactionalOperator tx, JsonMapper json,
-			EventsProperties properties, MeterRegistry meters) {
+			EventsProperties properties, MeterRegistry meters, ConsumerGroups groups) {
 		String group = (handler.group() != null) ? handler.group() : application;
-		return new StreamConsumer<>(handler, group, name, redis, streams, db, tx, json, properties.consumer(), meters);
+		return new StreamConsumer<>(handler, group, name, redis, streams, db, tx, json, properties.consumer(), meters,
+				groups);
 	}
 
 	private static String consumerName(EventsProperties.Consumer consumer) {

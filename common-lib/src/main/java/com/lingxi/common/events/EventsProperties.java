@@ -27,12 +27,18 @@ public record EventsProperties(@DefaultValue("true") boolean enabled, @DefaultVa
 	 * @param listen wake up on PostgreSQL {@code NOTIFY} at commit instead of waiting for
 	 * the next poll
 	 * @param batchSize rows relayed per transaction
-	 * @param streamMaxLength approximate length each stream is trimmed to
+	 * @param streamMaxLength hard cap on each stream's length (approximate): beyond it
+	 * the oldest entries are dropped on append even if a consumer group has not read
+	 * them, so that a group that stopped for good cannot fill Redis; alert on consumer
+	 * lag long before
+	 * @param trimInterval how often each stream is trimmed to what all its consumer
+	 * groups have acknowledged
 	 * @param retention how long relayed rows stay in the outbox
 	 */
 	public record Relay(@DefaultValue("true") boolean enabled, @DefaultValue("1s") Duration pollInterval,
 			@DefaultValue("true") boolean listen, @DefaultValue("100") int batchSize,
-			@DefaultValue("100000") long streamMaxLength, @DefaultValue("7d") Duration retention) {
+			@DefaultValue("1000000") long streamMaxLength, @DefaultValue("1m") Duration trimInterval,
+			@DefaultValue("7d") Duration retention) {
 
 	}
 

@@ -2,6 +2,7 @@ package com.lingxi.common.events;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import reactor.core.publisher.Flux;
@@ -16,6 +17,12 @@ import com.lingxi.common.redis.LingxiRedis;
  * Ephemeral notifications over Redis pub/sub: instance status for a connected console,
  * cache invalidation. A subscriber that is not connected misses them, so nothing that
  * must happen may depend on one; use {@link EventPublisher} for that.
+ *
+ * <p>
+ * All subscriptions share one pub/sub connection, opened on first use. A connection that
+ * cannot be opened is not kept: the subscription fails, and the next one (a subscriber's
+ * retry) connects again. Once open, the connection reconnects on its own after Redis
+ * restarts and subscribes its channels again; what was published meanwhile is lost.
  */
 public final class Notifications implements DisposableBean {
 
@@ -23,14 +30,13 @@ public final class Notifications implements DisposableBean {
 
 	private final JsonMapper json;
 
-	private final Mono<StatefulRedisPubSubConnection<String, String>> connection;
+	private final AtomicReference<Mono<StatefulRedisPubSubConnection<String, String>>> connection = new AtomicReference<>();
 
 	private final Map<String, Flux<String>> channels = new ConcurrentHashMap<>();
 
 	public Notifications(LingxiRedis redis, JsonMapper json) {
 		this.redis = redis;
 		this.json = json;
-		this.connection = redis.pubSubConnection().cache();
 	}
 
 	/** Publishes to a channel; emits how many subscribers (processes) received it. */
@@ -42,7 +48,8 @@ public final class Notifications implements DisposableBean {
 	/**
 	 * Messages published to a channel from now on, decoded as {@code type}. Subscribes on
 	 * first demand and unsubscribes when the last subscriber of the returned flux
-	 * cancels.
+	 * cancels. Errors when Redis cannot be reached; subscribing again (with a backoff)
+	 * then tries a new connection, so a long-lived subscriber resumes once Redis is back.
 	 */
 	public <T> Flux<T> subscribe(String channel, Class<T> type) {
 		return this.channels.computeIfAbsent(channelKey(channel), this::listen)
@@ -51,18 +58,47 @@ public final class Notifications implements DisposableBean {
 
 	/** One Redis subscription per channel, shared by all local subscribers. */
 	private Flux<String> listen(String key) {
+		AtomicReference<Flux<String>> self = new AtomicReference<>();
 		// Listen before subscribing, so that nothing published right after the SUBSCRIBE
 		// is missed.
-		return this.connection.flatMapMany((pubSub) -> Flux
+		Flux<String> shared = connection().flatMapMany((pubSub) -> Flux
 			.merge(pubSub.reactive()
 				.observeChannels()
 				.filter((message) -> key.equals(message.getChannel()))
 				.map((message) -> message.getMessage()), pubSub.reactive().subscribe(key).then(Mono.<String>empty()))
-			.doFinally((signal) -> {
-				this.channels.remove(key);
-				pubSub.reactive().unsubscribe(key).subscribe(null, (ex) -> {
-				});
-			})).share();
+			.doFinally((signal) -> pubSub.reactive().unsubscribe(key).subscribe(null, (ex) -> {
+			})))
+			// Forgotten before the error or completion reaches the subscribers, so that a
+			// subscriber's retry starts a new subscription instead of joining this one.
+			.doOnError((ex) -> this.channels.remove(key, self.get()))
+			.doOnCancel(() -> this.channels.remove(key, self.get()))
+			.doOnComplete(() -> this.channels.remove(key, self.get()))
+			.share();
+		self.set(shared);
+		return shared;
+	}
+
+	/**
+	 * The pub/sub connection: opened once and kept, unless opening it failed, in which
+	 * case the next caller opens a new one.
+	 */
+	private Mono<StatefulRedisPubSubConnection<String, String>> connection() {
+		return Mono.defer(() -> {
+			while (true) {
+				Mono<StatefulRedisPubSubConnection<String, String>> current = this.connection.get();
+				if (current != null) {
+					return current;
+				}
+				AtomicReference<Mono<StatefulRedisPubSubConnection<String, String>>> self = new AtomicReference<>();
+				Mono<StatefulRedisPubSubConnection<String, String>> connecting = this.redis.pubSubConnection()
+					.doOnError((ex) -> this.connection.compareAndSet(self.get(), null))
+					.cache();
+				self.set(connecting);
+				if (this.connection.compareAndSet(null, connecting)) {
+					return connecting;
+				}
+			}
+		});
 	}
 
 	private String channelKey(String channel) {
@@ -71,8 +107,11 @@ public final class Notifications implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		this.connection.subscribe((pubSub) -> pubSub.closeAsync(), (ex) -> {
-		});
+		Mono<StatefulRedisPubSubConnection<String, String>> current = this.connection.getAndSet(null);
+		if (current != null) {
+			current.subscribe((pubSub) -> pubSub.closeAsync(), (ex) -> {
+			});
+		}
 	}
 
 }

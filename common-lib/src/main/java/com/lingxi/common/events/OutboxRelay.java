@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,6 +42,13 @@ import com.lingxi.common.redis.LingxiRedis;
  * <p>
  * The relay wakes on PostgreSQL {@code NOTIFY}, which the outbox's insert trigger sends
  * when the writing transaction commits, and polls as a fallback.
+ *
+ * <p>
+ * It also trims the streams it writes: every {@code trimInterval} each stream loses the
+ * entries every consumer group has acknowledged, and never one that a group has pending
+ * or not yet read. The only other limit is the hard cap on appends
+ * ({@code streamMaxLength}), which drops the oldest entries, read or not, of a stream
+ * that grows beyond it: the last resort against a group that stopped for good.
  */
 public final class OutboxRelay implements SmartLifecycle {
 
@@ -53,6 +62,8 @@ public final class OutboxRelay implements SmartLifecycle {
 	private static final String MARK = "UPDATE event_outbox SET published_at = now() WHERE seq = ANY(:seqs)";
 
 	private static final String BACKLOG = "SELECT count(*) AS backlog FROM event_outbox WHERE published_at IS NULL";
+
+	private static final String TOPICS = "SELECT DISTINCT topic FROM event_outbox";
 
 	private static final String PURGE = "DELETE FROM event_outbox WHERE published_at < now() - make_interval(secs => :seconds)";
 
@@ -70,6 +81,11 @@ public final class OutboxRelay implements SmartLifecycle {
 
 	private final MeterRegistry meters;
 
+	private final ConsumerGroups groups;
+
+	/** Topics whose streams this relay writes, and so trims. */
+	private final Set<String> topics = ConcurrentHashMap.newKeySet();
+
 	private final AtomicLong backlog = new AtomicLong();
 
 	private final AtomicBoolean failing = new AtomicBoolean();
@@ -79,7 +95,8 @@ public final class OutboxRelay implements SmartLifecycle {
 	private volatile Disposable running;
 
 	public OutboxRelay(DatabaseClient db, TransactionalOperator tx, LingxiRedis redis, EventStreams streams,
-			EventsProperties.Relay properties, ConnectionFactory connectionFactory, MeterRegistry meters) {
+			EventsProperties.Relay properties, ConnectionFactory connectionFactory, MeterRegistry meters,
+			ConsumerGroups groups) {
 		this.db = db;
 		this.tx = tx;
 		this.redis = redis;
@@ -87,6 +104,7 @@ public final class OutboxRelay implements SmartLifecycle {
 		this.properties = properties;
 		this.connectionFactory = connectionFactory;
 		this.meters = meters;
+		this.groups = groups;
 		Gauge.builder("lingxi.events.outbox.backlog", this.backlog, AtomicLong::get)
 			.description("Committed events not yet relayed to their stream")
 			.register(meters);
@@ -103,7 +121,12 @@ public final class OutboxRelay implements SmartLifecycle {
 		Disposable purging = Flux.interval(Duration.ofMinutes(1), Duration.ofHours(1))
 			.concatMap((tick) -> purge(), 1)
 			.subscribe();
-		this.running = Disposables.composite(relaying, purging);
+		Disposable trimming = knownTopics()
+			.thenMany(Flux.interval(this.properties.trimInterval(), this.properties.trimInterval()))
+			.onBackpressureDrop()
+			.concatMap((tick) -> trimStreams(), 1)
+			.subscribe();
+		this.running = Disposables.composite(relaying, purging, trimming);
 	}
 
 	@Override
@@ -167,12 +190,41 @@ public final class OutboxRelay implements SmartLifecycle {
 			.thenReturn(rows.size());
 	}
 
+	/**
+	 * Trims each stream to what all its consumer groups have acknowledged (and measures
+	 * their lag on the way).
+	 */
+	Mono<Void> trimStreams() {
+		return Flux.fromIterable(List.copyOf(this.topics))
+			.concatMap((topic) -> this.groups.trim(topic).doOnNext((removed) -> {
+				if (removed > 0) {
+					log.debug("Trimmed {} acknowledged entries from {}", removed, topic);
+				}
+			}).onErrorResume((ex) -> {
+				log.debug("Trimming {} failed: {}", topic, ex.toString());
+				return Mono.empty();
+			}))
+			.then();
+	}
+
+	/** The topics this service has published (its outbox keeps a week of them). */
+	private Mono<Void> knownTopics() {
+		return this.db.sql(TOPICS)
+			.map((row, meta) -> row.get("topic", String.class))
+			.all()
+			.doOnNext(this.topics::add)
+			.then()
+			.onErrorResume((ex) -> Mono.empty());
+	}
+
 	private Mono<String> append(OutboxRow row) {
 		Map<String, String> body = Map.of(EventStreams.ID, row.id().toString(), EventStreams.TOPIC, row.topic(),
 				EventStreams.VERSION, Integer.toString(row.version()), EventStreams.KEY, nullToEmpty(row.key()),
 				EventStreams.OCCURRED_AT, row.occurredAt().toInstant().toString(), EventStreams.REQUEST_ID,
 				nullToEmpty(row.requestId()), EventStreams.PAYLOAD, row.payload());
+		// The hard cap only; acknowledged entries are trimmed by trimStreams().
 		XAddArgs args = XAddArgs.Builder.maxlen(this.properties.streamMaxLength()).approximateTrimming();
+		this.topics.add(row.topic());
 		return this.redis.commands().flatMap((redis) -> redis.xadd(this.streams.stream(row.topic()), args, body));
 	}
 

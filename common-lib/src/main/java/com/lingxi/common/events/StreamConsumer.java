@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
@@ -22,7 +21,6 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.models.stream.PendingMessage;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -91,9 +89,7 @@ final class StreamConsumer<T> {
 
 	private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-	private final AtomicLong lag = new AtomicLong();
-
-	private final AtomicLong pending = new AtomicLong();
+	private final ConsumerGroups groups;
 
 	private final Counter handled;
 
@@ -109,7 +105,7 @@ final class StreamConsumer<T> {
 
 	StreamConsumer(EventHandler<T> handler, String group, String consumer, LingxiRedis redis, EventStreams streams,
 			DatabaseClient db, TransactionalOperator tx, JsonMapper json, EventsProperties.Consumer properties,
-			MeterRegistry meters) {
+			MeterRegistry meters, ConsumerGroups groups) {
 		this.handler = handler;
 		this.topic = handler.topic().name();
 		this.group = group;
@@ -121,6 +117,7 @@ final class StreamConsumer<T> {
 		this.tx = tx;
 		this.json = json;
 		this.properties = properties;
+		this.groups = groups;
 		Tags tags = Tags.of("topic", this.topic, "group", group);
 		this.handled = outcome(meters, tags, "handled");
 		this.duplicates = outcome(meters, tags, "duplicate");
@@ -134,14 +131,7 @@ final class StreamConsumer<T> {
 			.description("Times the consumer lost its Redis connection and reconnected")
 			.tags(tags)
 			.register(meters);
-		Gauge.builder("lingxi.events.consumer.lag", this.lag, AtomicLong::get)
-			.description("Entries in the stream not yet delivered to the group")
-			.tags(tags)
-			.register(meters);
-		Gauge.builder("lingxi.events.consumer.pending", this.pending, AtomicLong::get)
-			.description("Entries delivered to the group but not acknowledged")
-			.tags(tags)
-			.register(meters);
+		groups.register(this.topic, group);
 	}
 
 	private static Counter outcome(MeterRegistry meters, Tags tags, String outcome) {
@@ -361,18 +351,9 @@ final class StreamConsumer<T> {
 					"gave up after " + deliveries + " deliveries; last error: " + lastError, deliveries));
 	}
 
+	/** Lag and pending count of this topic's groups (this one included). */
 	private Mono<Void> measure() {
-		return this.redis.commands()
-			.flatMapMany((redis) -> redis.xinfoGroups(this.stream))
-			.filter(List.class::isInstance)
-			.map((group) -> pairs((List<?>) group))
-			.filter((group) -> this.group.equals(String.valueOf(group.get("name"))))
-			.next()
-			.doOnNext((group) -> {
-				this.pending.set(asLong(group.get("pending")));
-				this.lag.set(asLong(group.get("lag")));
-			})
-			.then();
+		return this.groups.measure(this.topic).then();
 	}
 
 	private Event<T> decode(Map<String, String> body) {
@@ -386,26 +367,6 @@ final class StreamConsumer<T> {
 				Integer.parseInt(body.getOrDefault(EventStreams.VERSION, "1")), body.get(EventStreams.KEY),
 				Instant.parse(body.get(EventStreams.OCCURRED_AT)),
 				(requestId == null || requestId.isEmpty()) ? null : requestId, value);
-	}
-
-	private static Map<String, Object> pairs(List<?> flat) {
-		Map<String, Object> map = new HashMap<>();
-		for (int i = 0; i + 1 < flat.size(); i += 2) {
-			map.put(String.valueOf(flat.get(i)), flat.get(i + 1));
-		}
-		return map;
-	}
-
-	private static long asLong(Object value) {
-		if (value instanceof Number number) {
-			return number.longValue();
-		}
-		try {
-			return (value != null) ? Long.parseLong(value.toString()) : 0;
-		}
-		catch (NumberFormatException ex) {
-			return 0;
-		}
 	}
 
 	private static String describe(Throwable ex) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import jakarta.validation.ConstraintViolationException;
 import org.slf4j.Logger;
@@ -40,6 +41,14 @@ import com.lingxi.common.identity.RequestIds;
  * It runs before Spring Boot's default error handler, so no service ever answers with
  * Boot's error JSON or a stack trace. Unexpected errors are logged with the request id
  * and answered with a generic 500 that quotes that id.
+ *
+ * <p>
+ * A server error (5xx) shows a stable type, a plain detail and the request id, never what
+ * went wrong inside: the framework's and libraries' reasons (which name upstream URLs,
+ * hosts, ports and exceptions) are replaced by a plain detail for the status, and a
+ * {@link ProblemException} whose detail or members look internal (a URL, an address, a
+ * host and port, a Java class or exception name) is answered the same way. The cause goes
+ * to the log with the request id.
  */
 public final class ProblemWebExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -47,6 +56,19 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 	public static final int ORDER = -2;
 
 	private static final Logger log = LoggerFactory.getLogger(ProblemWebExceptionHandler.class);
+
+	/**
+	 * What must not reach a user in a server error: URLs, IPv4 addresses, host:port,
+	 * exception and error class names, qualified Java names.
+	 */
+	private static final Pattern INTERNAL = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://|\\b\\d{1,3}(\\.\\d{1,3}){3}\\b"
+			+ "|\\b[A-Za-z][A-Za-z0-9-]*:\\d{2,5}\\b|\\b[A-Z]\\w*(Exception|Error)\\b|\\b([a-z_][a-z0-9_]*\\.){2,}[A-Z]\\w*");
+
+	/**
+	 * Lettuce's own failures (not connected, connection closed); its subclasses are
+	 * answers from Redis.
+	 */
+	private static final String REDIS_CLIENT_FAILURE = "io.lettuce.core.RedisException";
 
 	private static final Set<String> UNAVAILABLE = Set.of("io.lettuce.core.RedisConnectionException",
 			"io.lettuce.core.RedisCommandTimeoutException",
@@ -124,14 +146,22 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 						+ exchange.getRequest().getPath().value() + ".");
 			}
 			if (status.is5xxServerError() && !(ex instanceof ProblemException)) {
-				log.warn("Request {} failed with {}: {}", RequestIds.of(exchange), status.value(), ex.getMessage());
+				log.warn("Request {} failed with {}: {}", RequestIds.of(exchange), status.value(), ex.toString());
+				return simple(status, ProblemTypes.forStatus(status), defaultTitle(status.value()), plainDetail(status),
+						error.getHeaders());
+			}
+			if (status.is5xxServerError() && looksInternal(body)) {
+				log.warn("Request {}: the {} problem {} carried internal details, which were replaced: {} {}",
+						RequestIds.of(exchange), status.value(), body.getType(), body.getDetail(),
+						body.getProperties());
+				return simple(status, body.getType(), body.getTitle(), plainDetail(status), error.getHeaders());
 			}
 			return new Problem(status, body, error.getHeaders());
 		}
 		if (dependencyUnavailable(ex)) {
 			log.warn("Request {} failed, a dependency is unavailable: {}", RequestIds.of(exchange), ex.toString());
 			ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-					"A service this request needs is unavailable. Try again shortly.");
+					plainDetail(HttpStatus.SERVICE_UNAVAILABLE));
 			body.setType(ProblemTypes.SERVICE_UNAVAILABLE);
 			body.setTitle("Service unavailable");
 			HttpHeaders headers = new HttpHeaders();
@@ -141,7 +171,28 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 		log.error("Unexpected error on {} {} (request {})", exchange.getRequest().getMethod(),
 				exchange.getRequest().getPath().value(), RequestIds.of(exchange), ex);
 		return simple(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.INTERNAL, "Internal error",
-				"Something went wrong on our side. Quote the request id when you contact support.");
+				plainDetail(HttpStatus.INTERNAL_SERVER_ERROR));
+	}
+
+	/** What a user is told about a server error with this status. */
+	private static String plainDetail(HttpStatusCode status) {
+		return switch (status.value()) {
+			case 502 -> "A service this request needs did not answer properly. Try again shortly.";
+			case 503 -> "A service this request needs is unavailable. Try again shortly.";
+			case 504 -> "A service this request needs did not answer in time. Try again.";
+			default -> "Something went wrong on our side. Quote the request id when you contact support.";
+		};
+	}
+
+	/** Whether a problem's detail or a text member names something internal. */
+	private static boolean looksInternal(ProblemDetail body) {
+		if (body.getDetail() != null && INTERNAL.matcher(body.getDetail()).find()) {
+			return true;
+		}
+		return body.getProperties() != null && body.getProperties()
+			.values()
+			.stream()
+			.anyMatch((value) -> value instanceof CharSequence text && INTERNAL.matcher(text).find());
 	}
 
 	private static String inputDetail(ServerWebInputException input) {
@@ -193,10 +244,14 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 	}
 
 	private static Problem simple(HttpStatus status, URI type, String title, String detail) {
+		return simple(status, type, title, detail, HttpHeaders.EMPTY);
+	}
+
+	private static Problem simple(HttpStatusCode status, URI type, String title, String detail, HttpHeaders headers) {
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
 		body.setType(type);
 		body.setTitle(title);
-		return new Problem(status, body, HttpHeaders.EMPTY);
+		return new Problem(status, body, headers);
 	}
 
 	private static ProblemDetail copy(ProblemDetail source) {
@@ -240,7 +295,7 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 	private static boolean dependencyUnavailable(Throwable ex) {
 		for (Throwable t = ex; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
 			String name = t.getClass().getName();
-			if (UNAVAILABLE.contains(name) || t instanceof ConnectException
+			if (UNAVAILABLE.contains(name) || REDIS_CLIENT_FAILURE.equals(name) || t instanceof ConnectException
 					|| name.startsWith("io.r2dbc.spi.R2dbcTransientResourceException")
 					|| name.startsWith("org.springframework.dao.DataAccessResourceFailureException")) {
 				return true;

@@ -7,7 +7,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.lettuce.core.Range;
 import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -256,6 +258,75 @@ class EventsAutoConfigurationTests {
 			assertThat(meters.get("lingxi.events.outbox.backlog").gauge().value()).isZero();
 			assertThat(meters.get("lingxi.events.consumer.lag").tag("group", "events-test").gauge()).isNotNull();
 		});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void aGroupThatStopsReadingKeepsItsEntriesAcrossTrimsAndItsLagShows() {
+		RecordingHandler handler = new RecordingHandler();
+		runner(infrastructure("trim"), "c1").withPropertyValues("lingxi.events.relay.trim-interval=200ms")
+			.withBean(RecordingHandler.class, () -> handler)
+			.run((context) -> {
+				LingxiRedis redis = context.getBean(LingxiRedis.class);
+				String stream = context.getBean(EventStreams.class).stream("test.thing");
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				for (int i = 0; i < 3; i++) {
+					publish(context, "early-" + i);
+				}
+				await().atMost(WAIT).until(() -> handler.completed.get() == 3);
+				// A second group (a reporting service, say) that has read everything so
+				// far, then stops: its service is not running any more.
+				redis.commands()
+					.flatMap((r) -> r.xgroupCreate(XReadArgs.StreamOffset.latest(stream), "reporting"))
+					.block();
+				List<UUID> unread = new CopyOnWriteArrayList<>();
+				for (int i = 0; i < 5; i++) {
+					unread.add(publish(context, "late-" + i));
+				}
+				await().atMost(WAIT).until(() -> handler.completed.get() == 8);
+
+				// What both groups acknowledged goes; what the stopped group has not
+				// read stays, trim after trim.
+				await().atMost(WAIT).until(() -> length(redis, stream) == 5);
+				Thread.sleep(1500);
+				assertThat(length(redis, stream)).isEqualTo(5);
+				assertThat(redis.commands()
+					.flatMapMany((r) -> r.xrange(stream, Range.create("-", "+")))
+					.map((entry) -> UUID.fromString(entry.getBody().get("id")))
+					.collectList()
+					.block()).containsExactlyElementsOf(unread);
+				await().atMost(WAIT).untilAsserted(() -> {
+					assertThat(gauge(meters, "lingxi.events.consumer.lag", "reporting")).isEqualTo(5);
+					assertThat(gauge(meters, "lingxi.events.consumer.pending", "reporting")).isZero();
+					assertThat(gauge(meters, "lingxi.events.consumer.lag", "events-test")).isZero();
+				});
+
+				// Read but not acknowledged: still kept.
+				List<String> delivered = redis.commands()
+					.flatMapMany((r) -> r.xreadgroup(io.lettuce.core.Consumer.from("reporting", "r1"),
+							XReadArgs.Builder.count(10), XReadArgs.StreamOffset.lastConsumed(stream)))
+					.map((entry) -> entry.getId())
+					.collectList()
+					.block();
+				assertThat(delivered).hasSize(5);
+				await().atMost(WAIT).untilAsserted(() -> {
+					assertThat(gauge(meters, "lingxi.events.consumer.lag", "reporting")).isZero();
+					assertThat(gauge(meters, "lingxi.events.consumer.pending", "reporting")).isEqualTo(5);
+				});
+				assertThat(length(redis, stream)).isEqualTo(5);
+
+				// Acknowledged by every group: trimmed.
+				redis.commands().flatMap((r) -> r.xack(stream, "reporting", delivered.toArray(String[]::new))).block();
+				await().atMost(WAIT).until(() -> length(redis, stream) == 0);
+			});
+	}
+
+	private static long length(LingxiRedis redis, String stream) {
+		return redis.commands().flatMap((r) -> r.xlen(stream)).block();
+	}
+
+	private static double gauge(MeterRegistry meters, String name, String group) {
+		return meters.get(name).tag("topic", "test.thing").tag("group", group).gauge().value();
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package com.lingxi.config.api;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +27,7 @@ import com.lingxi.common.problem.ProblemException;
 import com.lingxi.config.render.Bundle;
 import com.lingxi.config.versions.ConfigPublisher;
 import com.lingxi.config.versions.ConfigVersions;
+import com.lingxi.config.versions.Rollbacks;
 import com.lingxi.config.versions.VersionViews;
 
 /** {@code /api/config/*}: the caller's own configuration history. */
@@ -37,11 +39,14 @@ class ConfigController {
 
 	private final ConfigPublisher publisher;
 
+	private final Rollbacks rollbacks;
+
 	private final JsonMapper json;
 
-	ConfigController(ConfigVersions versions, ConfigPublisher publisher, JsonMapper json) {
+	ConfigController(ConfigVersions versions, ConfigPublisher publisher, Rollbacks rollbacks, JsonMapper json) {
 		this.versions = versions;
 		this.publisher = publisher;
+		this.rollbacks = rollbacks;
 		this.json = json;
 	}
 
@@ -74,11 +79,24 @@ class ConfigController {
 			.map((pair) -> VersionViews.diff(from, to, pair.getT1(), pair.getT2()));
 	}
 
+	/**
+	 * Renders an earlier version's team with today's memories, skills, profile and plan,
+	 * and makes it current.
+	 */
 	@PostMapping("/api/config/rollback")
 	Mono<Map<String, Object>> rollback(CurrentUser caller, @Valid @RequestBody Rollback request) {
-		return this.publisher.rollback(caller.id(), request.version())
-			.map((published) -> Map.of("version", published.version(), "sha256", published.sha256(), "changed",
-					published.changed(), "publishedAt", Instant.now().toString()));
+		return this.rollbacks.rollback(caller.id(), request.version()).map((outcome) -> {
+			ConfigPublisher.Published published = outcome.published();
+			Map<String, Object> body = new LinkedHashMap<>();
+			body.put("version", published.version());
+			body.put("sha256", published.sha256());
+			body.put("changed", published.changed());
+			body.put("created", published.created());
+			body.put("basedOn", outcome.basedOn());
+			body.put("leftOut", Map.of("agents", outcome.leftOutAgents(), "skills", outcome.leftOutSkills()));
+			body.put("publishedAt", Instant.now().toString());
+			return body;
+		});
 	}
 
 	private Mono<Bundle> load(CurrentUser caller, long version) {

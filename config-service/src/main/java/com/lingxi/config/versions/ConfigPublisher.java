@@ -14,9 +14,9 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 
 import com.lingxi.common.events.EventPublisher;
 import com.lingxi.common.events.topics.ConfigPublished;
-import com.lingxi.common.problem.ProblemException;
 import com.lingxi.config.render.Bundle;
 import com.lingxi.config.render.ConfigRenderer;
+import com.lingxi.config.render.RenderInputs;
 import com.lingxi.config.sources.RenderInputsLoader;
 import com.lingxi.config.validation.InvalidConfigException;
 import com.lingxi.config.validation.OpenClawSchema;
@@ -64,12 +64,15 @@ public final class ConfigPublisher {
 			.flatMap((bundle) -> store(userId, bundle, cause));
 	}
 
-	/** Makes an earlier version current again. 404 if the user has no such version. */
-	public Mono<Published> rollback(UUID userId, long version) {
-		return this.tx.transactional(this.versions.lock(userId)
-			.then(this.versions.get(userId, version))
-			.switchIfEmpty(Mono.error(() -> ProblemException.notFound("Configuration version " + version)))
-			.flatMap((stored) -> makeCurrent(stored.version(), "rollback to v" + version)));
+	/**
+	 * Renders the given inputs (instead of reading them) and makes the result current:
+	 * for a rollback, which renders an earlier version's team.
+	 */
+	public Mono<Published> publish(UUID userId, RenderInputs inputs, String cause) {
+		return Mono.just(inputs)
+			.publishOn(Schedulers.boundedElastic())
+			.map(this.renderer::render)
+			.flatMap((bundle) -> store(userId, bundle, cause));
 	}
 
 	/** The current version, rendering a first one if the user has none yet. */

@@ -27,7 +27,9 @@ import com.lingxi.common.id.Ids;
 import com.lingxi.common.test.IntegrationTest;
 import com.lingxi.config.FakePlatform;
 import com.lingxi.config.Samples;
+import com.lingxi.config.sources.MemoryView;
 import com.lingxi.config.sources.PlanView;
+import com.lingxi.config.sources.SkillBundle;
 import com.lingxi.config.sources.TeamView;
 import com.lingxi.common.test.TestTrust;
 
@@ -174,6 +176,86 @@ class ConfigPublishingTests {
 			.isEqualTo(false)
 			.jsonPath("$.items[1].current")
 			.isEqualTo(true);
+	}
+
+	@Test
+	void aRollbackRendersTheOldTeamWithTodaysMemoriesSkillsAndPlanAsANewVersion() {
+		UUID user = Ids.uuidV7();
+		TeamView.AgentView coder = Samples.agent("coder", true, "pro", List.of("code-reviewer"));
+		TeamView.AgentView pm = Samples.agent("pm", true, "standard", List.of("fix"));
+		platform.teams.put(user, new TeamView(user, List.of(coder, pm), Samples.T0));
+		platform.skills.put("code-reviewer", Samples.skill("code-reviewer"));
+		platform.skills.put("fix", Samples.skill("fix"));
+		platform.plans.put(user, new PlanView(user, "pro", new PlanView.Limits(8, List.of("standard", "pro"))));
+		MemoryView typescript = new MemoryView(Ids.uuidV7(), "work", "preference", "Prefers TypeScript", 8, Samples.T0);
+		MemoryView secret = new MemoryView(Ids.uuidV7(), "life", "fact", "Lives at 12 Secret Lane", 9, Samples.T0);
+		platform.memories.put(user, List.of(typescript, secret));
+		JsonNode v1 = internalCurrent(user);
+		assertThat(v1.path("version").asLong()).isEqualTo(1);
+		assertThat(file(v1, "workspaces/coder/MEMORY.md")).contains("12 Secret Lane");
+
+		// Since v1: coder's SOUL.md was rewritten, pm deleted, the user had a memory
+		// forgotten, the plan went down to free, and the catalog's code-reviewer changed.
+		TeamView.AgentView rewritten = new TeamView.AgentView("coder", true, coder.name(), coder.nameZh(),
+				coder.emoji(), coder.description(), coder.descriptionZh(), "pro", "# SOUL\n\nA worse soul.\n",
+				coder.agentsMd(), coder.identityMd(), List.of("code-reviewer"), Samples.T0.plusSeconds(60));
+		platform.teams.put(user, new TeamView(user, List.of(rewritten), Samples.T0.plusSeconds(60)));
+		platform.memories.put(user, List.of(typescript));
+		platform.plans.put(user, new PlanView(user, "free", new PlanView.Limits(3, List.of("standard"))));
+		platform.skills.put("code-reviewer",
+				new SkillBundle("code-reviewer", "2.0.0", List.of(new SkillBundle.SkillFile("SKILL.md",
+						"---\nname: code-reviewer\ndescription: Reviews code, v2.\n---\n", "utf-8"))));
+		publishChange(user, "agent.updated");
+		await().atMost(Duration.ofSeconds(15)).until(() -> internalCurrent(user).path("version").asLong() == 2);
+		long eventsBefore = publishedEvents(user);
+
+		JsonNode rolledBack = this.http.post()
+			.uri("/api/config/rollback")
+			.header("X-User-Id", user.toString())
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("version", 1))
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(JsonNode.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(rolledBack.path("version").asLong()).isEqualTo(3);
+		assertThat(rolledBack.path("changed").asBoolean()).isTrue();
+		assertThat(rolledBack.path("created").asBoolean()).isTrue();
+		assertThat(rolledBack.path("basedOn").asLong()).isEqualTo(1);
+		assertThat(rolledBack.path("leftOut").path("agents").valueStream().map(JsonNode::asString))
+			.containsExactly("pm");
+
+		JsonNode v3 = internalCurrent(user);
+		assertThat(v3.path("version").asLong()).isEqualTo(3);
+		JsonNode agents = v3.path("bundle").path("openclaw").path("agents").path("entries");
+		// The old team: coder as it was in v1; pm was deleted since and stays deleted.
+		assertThat(agents.has("pm")).isFalse();
+		assertThat(file(v3, "workspaces/coder/SOUL.md")).isEqualTo(coder.soul());
+		// Today's memories, plan and skills.
+		assertThat(file(v3, "workspaces/coder/MEMORY.md")).contains("Prefers TypeScript")
+			.doesNotContain("12 Secret Lane");
+		assertThat(file(v3, "workspaces/coder/USER.md")).contains("free");
+		assertThat(agents.path("coder").path("model").asString()).isEqualTo("lingxi/standard");
+		assertThat(file(v3, "skills/code-reviewer/SKILL.md")).contains("Reviews code, v2.");
+		assertThat(publishedEvents(user)).isEqualTo(eventsBefore + 1);
+		get(user, "/api/config/versions/3").exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.cause")
+			.isEqualTo("rollback to v1");
+	}
+
+	private static String file(JsonNode version, String path) {
+		return version.path("bundle")
+			.path("files")
+			.valueStream()
+			.filter((file) -> path.equals(file.path("path").asString()))
+			.map((file) -> file.path("content").asString())
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no " + path));
 	}
 
 	@Test

@@ -52,27 +52,43 @@ public final class JwksCache {
 		if (!mayRefresh) {
 			return Mono.justOrEmpty(cached);
 		}
-		return refresh().map((fresh) -> find(fresh, kid))
-			.onErrorResume((ex) -> Mono.justOrEmpty(cached))
-			.flatMap(Mono::justOrEmpty);
+		return refresh(current).mapNotNull((fresh) -> find(fresh, kid)).onErrorResume((ex) -> Mono.justOrEmpty(cached));
 	}
 
-	private Mono<Snapshot> refresh() {
-		Mono<Snapshot> running = this.inFlight.get();
-		if (running != null) {
-			return running;
+	/**
+	 * The keys after a fetch: the running fetch if there is one, keys someone else
+	 * fetched since the caller looked ({@code seen}), or a new fetch. Never null: a fetch
+	 * that completes (and stops being the running one) between two steps here sends the
+	 * loop round again rather than leaving the caller with nothing.
+	 */
+	private Mono<Snapshot> refresh(Snapshot seen) {
+		while (true) {
+			Mono<Snapshot> running = this.inFlight.get();
+			if (running != null) {
+				return running;
+			}
+			Snapshot latest = this.snapshot.get();
+			if (latest != seen) {
+				return Mono.just(latest);
+			}
+			AtomicReference<Mono<Snapshot>> self = new AtomicReference<>();
+			Mono<Snapshot> fetch = fetch().doFinally((signal) -> this.inFlight.compareAndSet(self.get(), null)).cache();
+			self.set(fetch);
+			if (this.inFlight.compareAndSet(null, fetch)) {
+				return fetch;
+			}
 		}
-		Mono<Snapshot> fetch = this.http.get()
+	}
+
+	private Mono<Snapshot> fetch() {
+		return this.http.get()
 			.uri(this.properties.jwksUri())
 			.retrieve()
 			.bodyToMono(String.class)
 			.timeout(Duration.ofSeconds(3))
 			.map(this::parse)
 			.doOnNext(this.snapshot::set)
-			.doOnError((ex) -> log.warn("Cannot fetch JWKS from {}: {}", this.properties.jwksUri(), ex.toString()))
-			.doFinally((signal) -> this.inFlight.set(null))
-			.cache();
-		return this.inFlight.compareAndSet(null, fetch) ? fetch : this.inFlight.get();
+			.doOnError((ex) -> log.warn("Cannot fetch JWKS from {}: {}", this.properties.jwksUri(), ex.toString()));
 	}
 
 	private Snapshot parse(String body) {

@@ -148,7 +148,7 @@ public final class ChatService {
 			return Mono.just(known.agents());
 		}
 		return this.gateways.agents(instance.endpoint(), this.secrets.gatewayToken(instance))
-			.onErrorMap((ex) -> !(ex instanceof ProblemException), ChatService::gatewayFailed)
+			.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> gatewayFailed(instance, ex))
 			.doOnNext((agents) -> this.agentLists.put(instance.id(),
 					new AgentList(instance.endpoint(), instance.appliedConfigVersion(), agents)));
 	}
@@ -252,11 +252,7 @@ public final class ChatService {
 				this.complete.record(Duration.ofNanos(System.nanoTime() - started));
 				return Mono.just(new ChatEvent.Done(conversation.id(), Map.copyOf(usage)));
 			}))
-			.onErrorResume((ex) -> {
-				log.warn("Chat of user {} with {} failed: {}", instance.userId(), conversation.agentId(),
-						ex.toString());
-				return Mono.just(errorEvent(gatewayFailed(ex)));
-			})
+			.onErrorResume((ex) -> Mono.just(errorEvent(gatewayFailed(instance, ex))))
 			.doFinally((signal) -> {
 				if (answer.length() > 0) {
 					this.conversations.append(conversation.id(), "assistant", answer.toString())
@@ -298,7 +294,7 @@ public final class ChatService {
 					: waitUntilReady(instance).then(this.instances.byUser(userId));
 			return ready.flatMap((current) -> checkAgent(current, agent).then(this.instances.touch(current.id()))
 				.then(this.gateways.forward(current.endpoint(), this.secrets.gatewayToken(current), forwarded))
-				.onErrorMap((ex) -> !(ex instanceof ProblemException), ChatService::gatewayFailed));
+				.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> gatewayFailed(current, ex)));
 		});
 	}
 
@@ -307,6 +303,7 @@ public final class ChatService {
 		if (ex instanceof ProblemException problem) {
 			return new ChatEvent.Error(String.valueOf(problem.getBody().getType()), problem.getBody().getDetail());
 		}
+		log.warn("Chat failed: {}", ex.toString());
 		return errorEvent(gatewayFailed(ex));
 	}
 
@@ -346,9 +343,25 @@ public final class ChatService {
 			.with("state", instance.state().name());
 	}
 
+	/**
+	 * A gateway's failure as the user sees it; what failed (its address, the exception)
+	 * goes to the log only.
+	 */
+	private static ProblemException gatewayFailed(Instance instance, Throwable ex) {
+		log.warn("Gateway of instance {} (user {}) failed: {}", instance.id(), instance.userId(), ex.toString());
+		return gatewayFailed(ex);
+	}
+
+	/** A gateway's failure as the user sees it: a stable type and a plain detail. */
 	static ProblemException gatewayFailed(Throwable ex) {
+		if (ex instanceof GatewayClient.GatewayTimeoutException) {
+			return ProblemException.of(HttpStatus.GATEWAY_TIMEOUT, ProblemTypes.GATEWAY_TIMEOUT,
+					"Assistant not answering",
+					"Your assistant stopped answering. Try again; a very long task may need to be split up.");
+		}
 		return ProblemException.of(HttpStatus.BAD_GATEWAY, InstanceProblems.GATEWAY_FAILED, "Assistant unavailable",
-				"Your assistant's gateway did not answer: " + Objects.toString(ex.getMessage(), "error"));
+				"Your assistant did not answer. Try again shortly; if it keeps failing, POST /api/instance/restart"
+						+ " restarts it.");
 	}
 
 	/** The agents a gateway listed for one configuration version. */

@@ -1,9 +1,11 @@
 package com.lingxi.instance.chat;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import com.lingxi.common.events.Notifications;
 import com.lingxi.common.problem.ProblemException;
+import com.lingxi.common.problem.ProblemTypes;
 import com.lingxi.instance.InstanceProblems;
 import com.lingxi.instance.model.InstanceJournal;
 import com.lingxi.instance.model.Instances;
@@ -37,6 +40,12 @@ import com.lingxi.instance.model.Instances;
  * {@code {"type":"chat","ref":…,"agentId":…,"conversationId":…,"message":…}} and receives
  * that chat's {@code progress}, {@code delta}, {@code done} or {@code error} messages
  * carrying the same {@code ref}; {@code {"type":"ping"}} is answered with {@code pong}.
+ *
+ * <p>
+ * Status changes arrive through Redis pub/sub. When it cannot be reached the connection
+ * stays open for chats, gets one {@code error} message without a {@code ref} (problem
+ * type {@code status-unavailable}), and the subscription is tried again with a backoff (1
+ * s doubling to 30 s); once it works, the current status is sent again.
  */
 public final class ChatSocket implements WebSocketHandler {
 
@@ -49,6 +58,13 @@ public final class ChatSocket implements WebSocketHandler {
 
 	/** Chats one connection may run at the same time. */
 	private static final int CONCURRENT_CHATS = 2;
+
+	/** Problem type of the message saying live status updates are unavailable. */
+	static final URI STATUS_UNAVAILABLE = ProblemTypes.of("status-unavailable");
+
+	private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+
+	private static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
 
 	private final ChatService chats;
 
@@ -77,11 +93,7 @@ public final class ChatSocket implements WebSocketHandler {
 
 	private Mono<Void> serve(WebSocketSession session, UUID userId) {
 		Sinks.Empty<Void> closed = Sinks.empty();
-		Flux<Map<String, Object>> status = this.instances.byUser(userId)
-			.map((instance) -> message("status", null,
-					Map.of("instanceId", instance.id(), "state", instance.state().name())))
-			.concatWith(this.notifications.subscribe(InstanceJournal.channel(userId), Map.class)
-				.map((update) -> message("status", null, update)));
+		Flux<Map<String, Object>> status = status(userId, new AtomicReference<>(), 0);
 		Flux<Map<String, Object>> replies = session.receive()
 			.map(WebSocketMessage::getPayloadAsText)
 			.flatMap((text) -> onMessage(userId, text), CONCURRENT_CHATS)
@@ -93,6 +105,45 @@ public final class ChatSocket implements WebSocketHandler {
 			.takeUntilOther(closed.asMono())
 			.map((message) -> session.textMessage(this.json.writeValueAsString(message)));
 		return session.send(out);
+	}
+
+	/**
+	 * The instance's current status, then its changes. Never errors: without Redis it
+	 * says so once and tries again with a backoff, starting over with the current status
+	 * (unless that is what was sent last).
+	 */
+	private Flux<Map<String, Object>> status(UUID userId, AtomicReference<Map<String, Object>> last, int failures) {
+		Flux<Map<String, Object>> current = this.instances.byUser(userId)
+			.map((instance) -> message("status", null,
+					Map.of("instanceId", instance.id(), "state", instance.state().name())))
+			.filter((snapshot) -> !snapshot.equals(last.get()))
+			.flux();
+		Flux<Map<String, Object>> changes = this.notifications.subscribe(InstanceJournal.channel(userId), Map.class)
+			.map((update) -> message("status", null, update));
+		return current.concatWith(changes).doOnNext(last::set).onErrorResume((ex) -> {
+			Duration wait = retryAfter(failures);
+			Flux<Map<String, Object>> notice = Flux.empty();
+			if (failures == 0) {
+				log.warn("Live status of user {} unavailable, trying again: {}", userId, ex.toString());
+				notice = Flux.just(statusUnavailable());
+			}
+			return notice.concatWith(Mono.delay(wait).thenMany(Flux.defer(() -> status(userId, last, failures + 1))));
+		});
+	}
+
+	private static Duration retryAfter(int failures) {
+		Duration wait = FIRST_RETRY.multipliedBy(1L << Math.min(failures, 10));
+		return (wait.compareTo(LONGEST_RETRY) > 0) ? LONGEST_RETRY : wait;
+	}
+
+	private Map<String, Object> statusUnavailable() {
+		Map<String, Object> fields = new LinkedHashMap<>();
+		fields.put("status", HttpStatus.SERVICE_UNAVAILABLE.value());
+		fields.put("problemType", STATUS_UNAVAILABLE.toString());
+		fields.put("title", "Live status unavailable");
+		fields.put("detail", "Live status updates are unavailable right now. Chat still works; "
+				+ "status updates resume on their own.");
+		return message("error", null, fields);
 	}
 
 	private Flux<Map<String, Object>> onMessage(UUID userId, String text) {

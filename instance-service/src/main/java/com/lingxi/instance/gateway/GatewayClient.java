@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -47,7 +49,13 @@ public final class GatewayClient {
 	 */
 	private static final Duration POOLED_IDLE = Duration.ofSeconds(2);
 
+	private final ChatTimeouts timeouts;
+
 	public GatewayClient(WebClient.Builder http, JsonMapper json) {
+		this(http, json, ChatTimeouts.DEFAULTS);
+	}
+
+	public GatewayClient(WebClient.Builder http, JsonMapper json, ChatTimeouts timeouts) {
 		ConnectionProvider connections = ConnectionProvider.builder("openclaw-gateways")
 			.maxIdleTime(POOLED_IDLE)
 			.evictInBackground(POOLED_IDLE)
@@ -56,6 +64,7 @@ public final class GatewayClient {
 			.codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
 			.build();
 		this.json = json;
+		this.timeouts = timeouts;
 	}
 
 	/** Whether the gateway says it is ready. Never errors: unreachable is not ready. */
@@ -141,7 +150,9 @@ public final class GatewayClient {
 
 	/**
 	 * Sends a chat request and streams the raw response (SSE when {@code stream} is set).
-	 * HTTP errors come back as {@link WebClientResponseException}.
+	 * HTTP errors come back as {@link WebClientResponseException}; a gateway that sends
+	 * nothing within the answer timeout, or falls silent for the idle timeout, as
+	 * {@link GatewayTimeoutException}.
 	 */
 	public Flux<DataBuffer> chat(String endpoint, String token, Object body) {
 		return this.http.post()
@@ -150,15 +161,19 @@ public final class GatewayClient {
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)
 			.exchangeToFlux((response) -> response.statusCode().is2xxSuccessful()
-					? response.bodyToFlux(DataBuffer.class) : response.createException().flatMapMany(Flux::error));
+					? response.bodyToFlux(DataBuffer.class) : response.createException().flatMapMany(Flux::error))
+			.transform((answer) -> whileTalking(answer, this.timeouts.answerTimeout()));
 	}
 
 	/**
 	 * Forwards an OpenAI-style chat request as it is and returns the gateway's answer as
 	 * it is: status, content type and body (streamed when the request asked for a
-	 * stream).
+	 * stream). The answer must begin within the first-byte timeout when streamed, within
+	 * the answer timeout when not; a streamed body that falls silent for the idle timeout
+	 * ends with {@link GatewayTimeoutException}.
 	 */
 	public Mono<ResponseEntity<Flux<DataBuffer>>> forward(String endpoint, String token, Object body) {
+		Duration untilAnswer = streamed(body) ? this.timeouts.firstByteTimeout() : this.timeouts.answerTimeout();
 		return this.http.post()
 			.uri(endpoint + "/v1/chat/completions")
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
@@ -166,11 +181,17 @@ public final class GatewayClient {
 			.bodyValue(body)
 			.retrieve()
 			.onStatus((status) -> true, (response) -> Mono.empty())
-			.toEntityFlux(DataBuffer.class);
+			.toEntityFlux(DataBuffer.class)
+			.timeout(untilAnswer, Mono.error(() -> noAnswer(untilAnswer)))
+			.map((entity) -> ResponseEntity.status(entity.getStatusCode())
+				.headers(entity.getHeaders())
+				.body(whileTalking(entity.getBody(), this.timeouts.idleTimeout())));
 	}
 
 	/**
 	 * A streamed chat as the data of its server-sent events ({@code [DONE]} included).
+	 * The first event must come within the first-byte timeout, each next one within the
+	 * idle timeout; otherwise the stream ends with {@link GatewayTimeoutException}.
 	 */
 	public Flux<String> chatStream(String endpoint, String token, Object body) {
 		return this.http.post()
@@ -181,7 +202,38 @@ public final class GatewayClient {
 			.bodyValue(body)
 			.exchangeToFlux((response) -> response.statusCode().is2xxSuccessful()
 					? response.bodyToFlux(SSE).mapNotNull(ServerSentEvent::data)
-					: response.createException().flatMapMany(Flux::error));
+					: response.createException().flatMapMany(Flux::error))
+			.transform((events) -> whileTalking(events, this.timeouts.firstByteTimeout()));
+	}
+
+	/**
+	 * Ends an answer whose first piece does not come within {@code untilFirst}, or whose
+	 * next piece does not come within the idle timeout. No limit on the whole: answers
+	 * legitimately stream for minutes.
+	 */
+	private <T> Flux<T> whileTalking(Flux<T> answer, Duration untilFirst) {
+		Duration idle = this.timeouts.idleTimeout();
+		return Flux.defer(() -> {
+			AtomicBoolean begun = new AtomicBoolean();
+			return answer.doOnNext((piece) -> begun.set(true))
+				.timeout(Mono.delay(untilFirst), (piece) -> Mono.delay(idle))
+				.onErrorMap(TimeoutException.class, (ex) -> begun.get() ? silent(idle) : noAnswer(untilFirst));
+		});
+	}
+
+	private static boolean streamed(Object body) {
+		if (body instanceof JsonNode node) {
+			return node.path("stream").asBoolean(false);
+		}
+		return (body instanceof Map<?, ?> map) && Boolean.TRUE.equals(map.get("stream"));
+	}
+
+	private static GatewayTimeoutException noAnswer(Duration limit) {
+		return new GatewayTimeoutException("no answer within " + limit.toSeconds() + " s");
+	}
+
+	private static GatewayTimeoutException silent(Duration limit) {
+		return new GatewayTimeoutException("the answer fell silent for " + limit.toSeconds() + " s");
 	}
 
 	private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
@@ -234,6 +286,17 @@ public final class GatewayClient {
 		private static final long serialVersionUID = 1L;
 
 		public GatewayException(String message) {
+			super(message);
+		}
+
+	}
+
+	/** The gateway did not start answering, or fell silent, within its time limit. */
+	public static final class GatewayTimeoutException extends GatewayException {
+
+		private static final long serialVersionUID = 1L;
+
+		public GatewayTimeoutException(String message) {
 			super(message);
 		}
 
