@@ -39,12 +39,21 @@ final class ApiClient {
 	 * list is the caller's to extend.
 	 */
 	static List<String> sharedArguments(String database, String namespace, Map<String, Integer> servicePorts) {
+		return sharedArguments(database, namespace, servicePorts, TestInfrastructure.postgres().host(),
+				TestInfrastructure.postgres().port(), TestInfrastructure.redis().host(),
+				TestInfrastructure.redis().port());
+	}
+
+	/**
+	 * As above, with PostgreSQL and Redis at the given addresses (relays, for outages).
+	 */
+	static List<String> sharedArguments(String database, String namespace, Map<String, Integer> servicePorts,
+			String postgresHost, int postgresPort, String redisHost, int redisPort) {
 		TestInfrastructure.Postgres postgres = TestInfrastructure.postgres();
-		TestInfrastructure.Redis redis = TestInfrastructure.redis();
-		List<String> shared = new ArrayList<>(List.of("--lingxi.database.host=" + postgres.host(),
-				"--lingxi.database.port=" + postgres.port(), "--lingxi.database.name=" + database,
+		List<String> shared = new ArrayList<>(List.of("--lingxi.database.host=" + postgresHost,
+				"--lingxi.database.port=" + postgresPort, "--lingxi.database.name=" + database,
 				"--lingxi.database.username=" + postgres.user(), "--lingxi.database.password=" + postgres.password(),
-				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
+				"--spring.data.redis.host=" + redisHost, "--spring.data.redis.port=" + redisPort,
 				"--lingxi.redis.namespace=" + namespace, "--logging.structured.format.console="));
 		servicePorts.forEach((service, port) -> shared
 			.add("--spring.cloud.discovery.client.simple.instances." + service + "[0].uri=http://127.0.0.1:" + port));

@@ -39,9 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PlatformJourneyTests {
 
-	private static final List<ServiceProcess> processes = new ArrayList<>();
-
-	private static final Path instances = Path.of("target", "e2e-instances").toAbsolutePath();
+	private static Platform platform;
 
 	private static ApiClient api;
 
@@ -51,47 +49,19 @@ class PlatformJourneyTests {
 
 	@BeforeAll
 	static void startPlatform() throws Exception {
-		Path openclaw = OpenClawRuntime.directory();
-		String database = TestInfrastructure.createDatabase("e2e_plat");
-		String namespace = TestInfrastructure.newRedisNamespace("e2e-plat");
-		Map<String, Integer> ports = new LinkedHashMap<>();
-		for (String service : List.of("user-service", "agent-service", "config-service", "billing-service",
-				"instance-service", "gateway-service")) {
-			ports.put(service, ServiceProcess.freePort());
-		}
-		int modelProxyPort = ServiceProcess.freePort();
-		List<String> shared = ApiClient.sharedArguments(database, namespace, ports);
-		shared.addAll(List.of("--lingxi.crypto.keys.e2e=" + Base64.getEncoder().encodeToString(new byte[32]),
-				"--lingxi.crypto.active-key=e2e", "--lingxi.sms.code-pepper=e2e-pepper-0123456789"));
-		Map<String, List<String>> own = Map.of("instance-service",
-				List.of("--lingxi.instances.local.directory=" + instances,
-						"--lingxi.instances.local.openclaw-runtime=" + openclaw,
-						"--lingxi.instances.local.base-port=29300",
-						"--lingxi.instances.model-base-url=http://127.0.0.1:" + modelProxyPort + "/v1",
-						// Room for exactly one gateway: the warm one the first user gets.
-						"--lingxi.instances.local.memory-budget=1200MB", "--lingxi.instances.pool.target=1"),
-				"billing-service", List.of("--lingxi.billing.proxy.listener.port=" + modelProxyPort));
-		Map<String, ServiceProcess> started = new LinkedHashMap<>();
-		for (Map.Entry<String, Integer> service : ports.entrySet()) {
-			List<String> arguments = new ArrayList<>(shared);
-			arguments.add("--server.port=" + service.getValue());
-			arguments.addAll(own.getOrDefault(service.getKey(), List.of()));
-			ServiceProcess process = ServiceProcess.start(service.getKey(), arguments);
-			processes.add(process);
-			started.put(service.getKey(), process);
-		}
-		for (ServiceProcess process : started.values()) {
-			process.awaitHealthy(Duration.ofSeconds(180));
-		}
-		api = new ApiClient(ports.get("gateway-service"));
+		// Room for exactly one gateway: the warm one the first user gets.
+		platform = Platform.start("plat",
+				Map.of("instance-service",
+						List.of("--lingxi.instances.local.memory-budget=1200MB", "--lingxi.instances.pool.target=1")),
+				false, 29300);
+		api = platform.api();
 	}
 
 	@AfterAll
 	static void stopPlatform() throws Exception {
-		for (ServiceProcess process : processes) {
-			process.close();
+		if (platform != null) {
+			platform.close();
 		}
-		OpenClawRuntime.killGateways(instances);
 	}
 
 	private JsonNode awaitStatus(String token, Predicate<JsonNode> until, Duration timeout) throws Exception {

@@ -68,6 +68,7 @@ final class ServiceProcess {
 		String healthUrl = "http://127.0.0.1:" + this.managementPort + "/actuator/health";
 		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 		long deadline = System.nanoTime() + timeout.toNanos();
+		String last = "no answer";
 		while (System.nanoTime() < deadline) {
 			if (!this.process.isAlive()) {
 				throw new IllegalStateException(
@@ -79,13 +80,15 @@ final class ServiceProcess {
 				if (response.statusCode() == 200 && response.body().contains("\"UP\"")) {
 					return this;
 				}
+				last = response.statusCode() + " " + response.body();
 			}
 			catch (IOException ex) {
 				// not listening yet
 			}
 			Thread.sleep(250);
 		}
-		throw new IllegalStateException(this.name + " not healthy after " + timeout + ":\n" + tail());
+		throw new IllegalStateException(
+				this.name + " not healthy after " + timeout + " (" + healthUrl + ": " + last + "):\n" + tail());
 	}
 
 	String tail() throws IOException {

@@ -11,6 +11,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.common.trust.EdgeAssertions;
+import com.lingxi.common.trust.ManagementPorts;
 import com.lingxi.common.trust.TrustProperties;
 import com.lingxi.gateway.admission.Admission;
 import com.lingxi.gateway.admission.AdmissionFilter;
@@ -28,8 +29,8 @@ import com.lingxi.gateway.routing.EdgeAssertionFilter;
 class GatewayConfiguration {
 
 	@Bean
-	EdgeFilter edgeFilter(GatewayProperties properties) {
-		return new EdgeFilter(properties);
+	EdgeFilter edgeFilter(GatewayProperties properties, ManagementPorts managementPorts) {
+		return new EdgeFilter(properties, managementPorts);
 	}
 
 	@Bean

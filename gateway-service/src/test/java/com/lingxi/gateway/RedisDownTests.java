@@ -36,7 +36,7 @@ class RedisDownTests {
 
 	static final TestBackend backend = new TestBackend();
 
-	static final OwnRedis redisServer = start();
+	static final OwnRedis redisServer = OwnRedis.onFreePort().start();
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
@@ -110,7 +110,7 @@ class RedisDownTests {
 			.exists("Retry-After");
 		assertThat(unavailable() - before).isEqualTo(6);
 
-		redisServer.resume();
+		redisServer.start();
 		await().atMost(Duration.ofSeconds(20))
 			.untilAsserted(() -> this.http.get()
 				.uri("/api/user/profile")
@@ -122,15 +122,6 @@ class RedisDownTests {
 
 	private double unavailable() {
 		return this.meters.get("lingxi.gateway.redis.unavailable").counter().count();
-	}
-
-	private static OwnRedis start() {
-		try {
-			return OwnRedis.start();
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 }

@@ -30,6 +30,7 @@ import com.lingxi.instance.chat.ChatService;
 import com.lingxi.instance.chat.ChatSocket;
 import com.lingxi.instance.chat.Conversations;
 import com.lingxi.instance.chat.WebSocketTickets;
+import com.lingxi.instance.gateway.ChatTimeouts;
 import com.lingxi.instance.gateway.GatewayClient;
 import com.lingxi.instance.lifecycle.Capacity;
 import com.lingxi.instance.lifecycle.InstanceSecrets;
@@ -66,8 +67,8 @@ class InstanceConfiguration {
 	}
 
 	@Bean
-	GatewayClient gatewayClient(WebClient.Builder http, JsonMapper json) {
-		return new GatewayClient(http, json);
+	GatewayClient gatewayClient(WebClient.Builder http, JsonMapper json, ChatTimeouts timeouts) {
+		return new GatewayClient(http, json, timeouts);
 	}
 
 	@Bean
@@ -87,8 +88,8 @@ class InstanceConfiguration {
 	}
 
 	@Bean
-	LeaderLatch leaderLatch(ConnectionFactory connectionFactory) {
-		return new LeaderLatch(connectionFactory);
+	LeaderLatch leaderLatch(ConnectionFactory connectionFactory, LeaderLatch.Settings settings) {
+		return new LeaderLatch(connectionFactory, settings);
 	}
 
 	@Bean

@@ -16,6 +16,7 @@ import org.springframework.web.reactive.result.method.annotation.ArgumentResolve
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
 
 import com.lingxi.common.trust.EdgeAssertions;
+import com.lingxi.common.trust.ManagementPorts;
 import com.lingxi.common.trust.ServiceKeys;
 import com.lingxi.common.trust.ServiceTokenVerifier;
 import com.lingxi.common.trust.TrustAutoConfiguration;
@@ -37,7 +38,7 @@ public final class IdentityAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdentityWebFilter identityWebFilter(IdentityProperties identity, TrustProperties trust, Environment environment,
-			ObjectProvider<RequestMappingHandlerMapping> mappings) {
+			ObjectProvider<RequestMappingHandlerMapping> mappings, ManagementPorts managementPorts) {
 		String self = trust.serviceName(environment);
 		if (trust.edgeKey() == null || trust.edgeKey().isBlank()) {
 			throw new IllegalStateException("lingxi.trust.edge-key (LINGXI_TRUST_EDGE_KEY) is not set, so " + self
@@ -50,7 +51,7 @@ public final class IdentityAutoConfiguration {
 		ServiceTokenVerifier services = new ServiceTokenVerifier(self, ServiceKeys.peers(trust.peerKeys()),
 				trust.clockSkew(), Clock.systemUTC());
 		return new IdentityWebFilter(identity, PathRules.of(trust.exemptPaths()), edge, services,
-				new InternalCallers(mappings));
+				new InternalCallers(mappings), managementPorts);
 	}
 
 	@Bean

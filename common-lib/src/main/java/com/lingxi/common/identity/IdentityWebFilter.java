@@ -18,6 +18,7 @@ import com.lingxi.common.problem.ProblemTypes;
 import com.lingxi.common.trust.EdgeAssertion;
 import com.lingxi.common.trust.EdgeAssertions;
 import com.lingxi.common.trust.InvalidCredentialException;
+import com.lingxi.common.trust.ManagementPorts;
 import com.lingxi.common.trust.ServiceTokenVerifier;
 import com.lingxi.common.trust.TrustHeaders;
 
@@ -34,7 +35,7 @@ import com.lingxi.common.trust.TrustHeaders;
  * user.</li>
  * </ul>
  * Identity headers such as {@code X-User-Id} are never read. Exempt paths (public keys)
- * need no credential.
+ * and the management port (probes, scrapes) need no credential.
  */
 public final class IdentityWebFilter implements WebFilter, Ordered {
 
@@ -60,8 +61,10 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 
 	private final InternalCallers callers;
 
+	private final ManagementPorts managementPorts;
+
 	IdentityWebFilter(IdentityProperties properties, PathRules exemptPaths, EdgeAssertions.Verifier edge,
-			ServiceTokenVerifier services, InternalCallers callers) {
+			ServiceTokenVerifier services, InternalCallers callers, ManagementPorts managementPorts) {
 		this.protectedPaths = PathRules.of(properties.protectedPaths());
 		this.publicPaths = PathRules.of(properties.publicPaths());
 		this.internalPaths = PathRules.of(properties.internalPaths());
@@ -69,6 +72,7 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 		this.edge = edge;
 		this.services = services;
 		this.callers = callers;
+		this.managementPorts = managementPorts;
 	}
 
 	@Override
@@ -84,7 +88,7 @@ public final class IdentityWebFilter implements WebFilter, Ordered {
 			return Mono.error(ProblemException.badRequest("The request path is malformed."));
 		}
 		PathContainer path = request.getPath().pathWithinApplication();
-		if (this.exemptPaths.matches(request.getMethod(), path)) {
+		if (this.exemptPaths.matches(request.getMethod(), path) || this.managementPorts.served(exchange)) {
 			return proceed(exchange, chain, new RequestContext(requestId(exchange), peer(request), Optional.empty()));
 		}
 		if (this.internalPaths.matches(request.getMethod(), path)) {

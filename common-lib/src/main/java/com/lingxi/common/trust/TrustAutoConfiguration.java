@@ -30,6 +30,12 @@ public final class TrustAutoConfiguration {
 			.warmUp();
 	}
 
+	@Bean
+	@ConditionalOnMissingBean
+	ManagementPorts managementPorts() {
+		return new ManagementPorts();
+	}
+
 	/** Matches when this service has a key of its own (not blank). */
 	static final class OnServiceKey implements Condition {
 

@@ -13,7 +13,7 @@ import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 import com.lingxi.common.redis.LingxiRedis;
-import com.lingxi.common.test.RedisServerProcess;
+import com.lingxi.common.test.OwnRedis;
 import com.lingxi.common.test.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,7 +28,7 @@ class NotificationsTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
 
-	private final RedisServerProcess server = RedisServerProcess.onFreePort();
+	private final OwnRedis server = OwnRedis.onFreePort();
 
 	private final LingxiRedis redis = new LingxiRedis(RedisURI.create(this.server.host(), this.server.port()),
 			TestInfrastructure.newRedisNamespace("notify"), Duration.ofSeconds(2), Duration.ofSeconds(10));

@@ -2,6 +2,7 @@ package com.lingxi.common.test;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -27,36 +28,47 @@ public final class OwnRedis implements AutoCloseable {
 		this.directory = directory;
 	}
 
-	/** Starts a server on a free port. */
-	public static OwnRedis start() throws IOException {
-		int port;
+	/** A server on a free port, not started yet (so a test can begin with Redis down). */
+	public static OwnRedis onFreePort() {
 		try (ServerSocket socket = new ServerSocket(0)) {
-			port = socket.getLocalPort();
+			return new OwnRedis(socket.getLocalPort(), Files.createTempDirectory("lingxi-redis"));
 		}
-		OwnRedis redis = new OwnRedis(port, Files.createTempDirectory("lingxi-redis"));
-		redis.resume();
-		return redis;
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public String host() {
+		return "127.0.0.1";
 	}
 
 	public int port() {
 		return this.port;
 	}
 
-	/** Starts the server again on the same port (after {@link #stop()}). */
-	public synchronized void resume() throws IOException {
+	/**
+	 * Starts the server (again, after {@link #stop()}: on the same port, empty) and waits
+	 * until it accepts connections.
+	 */
+	public synchronized OwnRedis start() {
 		if (this.process != null && this.process.isAlive()) {
-			return;
+			return this;
 		}
-		this.process = new ProcessBuilder(List.of(binary(), "--port", Integer.toString(this.port), "--bind",
-				"127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.directory.toString()))
-			.redirectErrorStream(true)
-			.redirectOutput(this.directory.resolve("redis.log").toFile())
-			.start();
+		try {
+			this.process = new ProcessBuilder(List.of(binary(), "--port", Integer.toString(this.port), "--bind",
+					"127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.directory.toString()))
+				.redirectErrorStream(true)
+				.redirectOutput(this.directory.resolve("redis.log").toFile())
+				.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot start redis-server", ex);
+		}
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 		while (System.nanoTime() < deadline) {
 			try (Socket socket = new Socket()) {
 				socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
-				return;
+				return this;
 			}
 			catch (IOException ex) {
 				sleep();

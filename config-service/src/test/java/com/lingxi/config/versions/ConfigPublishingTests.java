@@ -211,7 +211,7 @@ class ConfigPublishingTests {
 
 		JsonNode rolledBack = this.http.post()
 			.uri("/api/config/rollback")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("config-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("version", 1))
 			.exchange()

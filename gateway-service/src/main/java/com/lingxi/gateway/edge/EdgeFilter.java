@@ -20,6 +20,7 @@ import com.lingxi.common.identity.RequestIds;
 import com.lingxi.common.identity.RequestPaths;
 import com.lingxi.common.problem.ProblemException;
 import com.lingxi.common.problem.ProblemTypes;
+import com.lingxi.common.trust.ManagementPorts;
 import com.lingxi.common.trust.TrustHeaders;
 import com.lingxi.gateway.GatewayProperties;
 
@@ -50,13 +51,16 @@ public final class EdgeFilter implements WebFilter, Ordered {
 
 	private final boolean behindLoadBalancer;
 
-	public EdgeFilter(GatewayProperties properties) {
+	private final ManagementPorts managementPorts;
+
+	public EdgeFilter(GatewayProperties properties, ManagementPorts managementPorts) {
 		if (properties.behindLoadBalancer() && properties.trustedProxies().isEmpty()) {
 			throw new IllegalStateException("lingxi.gateway.behind-load-balancer is on but no trusted proxy is listed:"
 					+ " set LINGXI_GATEWAY_TRUSTED_PROXIES to the load balancers' addresses or CIDR ranges.");
 		}
 		this.clientAddress = new ClientAddress(properties.trustedProxies());
 		this.behindLoadBalancer = properties.behindLoadBalancer();
+		this.managementPorts = managementPorts;
 		this.hsts = properties.hsts();
 	}
 
@@ -73,7 +77,8 @@ public final class EdgeFilter implements WebFilter, Ordered {
 			exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
 			return Mono.error(ProblemException.badRequest("The request path is malformed."));
 		}
-		if (this.behindLoadBalancer && !this.clientAddress.fromTrustedProxy(exchange.getRequest())) {
+		if (this.behindLoadBalancer && !this.clientAddress.fromTrustedProxy(exchange.getRequest())
+				&& !this.managementPorts.served(exchange)) {
 			exchange.getResponse().getHeaders().set(IdentityHeaders.REQUEST_ID, requestId);
 			return Mono.error(ProblemException.of(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden",
 					"Connect through the platform's load balancer."));

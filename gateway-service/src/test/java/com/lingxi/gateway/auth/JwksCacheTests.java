@@ -66,7 +66,7 @@ class JwksCacheTests {
 	private JwksCache cache(WebClient http, Duration ttl, Duration minRefreshInterval) {
 		GatewayProperties.Jwt settings = new GatewayProperties.Jwt(
 				"http://127.0.0.1:" + this.jwks.port() + "/.well-known/jwks.json", "https://lingxi.cloud", "lingxi-api",
-				ttl, minRefreshInterval, Duration.ofSeconds(30), 1000);
+				ttl, minRefreshInterval, Duration.ofSeconds(30), 1000, 0, 0);
 		return new JwksCache(http, settings);
 	}
 

@@ -42,6 +42,7 @@ import com.lingxi.common.test.ProblemBodies;
 import com.lingxi.instance.gateway.ChatTimeouts;
 import com.lingxi.instance.gateway.GatewayClient;
 import com.lingxi.instance.lifecycle.InstanceSecrets;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -158,7 +159,7 @@ class ChatGatewayFailureTests {
 	List<ServerSentEvent<String>> chat(UUID user) {
 		return this.http.post()
 			.uri("/api/instance/chat")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.accept(MediaType.TEXT_EVENT_STREAM, MediaType.APPLICATION_PROBLEM_JSON)
 			.bodyValue(Map.of("agentId", "assistant", "message", "hello"))
@@ -186,7 +187,7 @@ class ChatGatewayFailureTests {
 
 		this.http.post()
 			.uri("/api/instance/v1/chat/completions")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("model", "openclaw/assistant", "messages",
 					List.of(Map.of("role", "user", "content", "hello"))))
@@ -224,7 +225,7 @@ class ChatGatewayFailureTests {
 					.bodyValue(Map.of("model", "openclaw/assistant", "messages",
 							List.of(Map.of("role", "user", "content", "hello")))));
 		for (WebTestClient.RequestHeadersSpec<?> request : requests) {
-			String body = request.header("X-User-Id", user.toString())
+			String body = request.headers(TestTrust.asUser("instance-service", user, "free"))
 				.header("X-Request-Id", "req-gw")
 				.exchange()
 				.expectStatus()

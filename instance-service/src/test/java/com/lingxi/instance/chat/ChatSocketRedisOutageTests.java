@@ -21,6 +21,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -34,9 +35,10 @@ import com.lingxi.common.events.Notifications;
 import com.lingxi.common.id.Ids;
 import com.lingxi.common.redis.LingxiRedis;
 import com.lingxi.common.test.IntegrationTest;
-import com.lingxi.common.test.RedisServerProcess;
+import com.lingxi.common.test.OwnRedis;
 import com.lingxi.common.test.TestInfrastructure;
 import com.lingxi.instance.model.InstanceJournal;
+import com.lingxi.common.test.TestTrust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -52,7 +54,7 @@ import static org.awaitility.Awaitility.await;
 @Import(ChatSocketRedisOutageTests.StatusRedis.class)
 class ChatSocketRedisOutageTests {
 
-	static final RedisServerProcess statusRedis = RedisServerProcess.onFreePort();
+	static final OwnRedis statusRedis = OwnRedis.onFreePort();
 
 	static final JsonMapper json = JsonMapper.builder().build();
 
@@ -132,7 +134,7 @@ class ChatSocketRedisOutageTests {
 	private Socket open(UUID user) {
 		String ticket = this.http.post()
 			.uri("/api/instance/ws-ticket")
-			.header("X-User-Id", user.toString())
+			.headers(TestTrust.asUser("instance-service", user, "free"))
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -142,8 +144,12 @@ class ChatSocketRedisOutageTests {
 			.path("ticket")
 			.asString();
 		Socket socket = new Socket();
+		// The upgrade arrives through the gateway, as an anonymous request carrying the
+		// ticket.
+		HttpHeaders upgrade = new HttpHeaders();
+		TestTrust.anonymous("instance-service").accept(upgrade);
 		this.sockets.add(new ReactorNettyWebSocketClient()
-			.execute(URI.create("ws://127.0.0.1:" + this.port + "/api/instance/ws?ticket=" + ticket),
+			.execute(URI.create("ws://127.0.0.1:" + this.port + "/api/instance/ws?ticket=" + ticket), upgrade,
 					(session) -> Mono.when(session.send(socket.outbound.asFlux().map(session::textMessage)),
 							session.receive()
 								.map(WebSocketMessage::getPayloadAsText)

@@ -63,12 +63,13 @@ public final class RegistrySync implements SmartLifecycle {
 			.switchIfEmpty(Mono.error(() -> ProblemException.of(HttpStatus.CONFLICT, ProblemTypes.CONFLICT,
 					"Sync running", "A registry sync is already running.")))
 			.then(Mono.defer(() -> this.sync.sync(this.source)))
-			.onErrorMap(WebClientException.class,
-					(ex) -> ProblemException
-						.of(HttpStatus.SERVICE_UNAVAILABLE, AgentProblems.REGISTRY_UNAVAILABLE, "Registry unavailable",
-								"The skill registry at " + this.settings.baseUrl() + " could not be read: "
-										+ ex.getMessage())
-						.retryAfter(Duration.ofMinutes(1)))
+			.onErrorMap(WebClientException.class, (ex) -> {
+				log.warn("The skill registry at {} could not be read: {}", this.settings.baseUrl(), ex.toString());
+				return ProblemException
+					.of(HttpStatus.SERVICE_UNAVAILABLE, AgentProblems.REGISTRY_UNAVAILABLE, "Registry unavailable",
+							"The skill registry could not be read. Try again later.")
+					.retryAfter(Duration.ofMinutes(1));
+			})
 			.flatMap((report) -> release(key, token).thenReturn(report))
 			.onErrorResume((ex) -> !isLockConflict(ex), (ex) -> release(key, token).then(Mono.error(ex)));
 	}
