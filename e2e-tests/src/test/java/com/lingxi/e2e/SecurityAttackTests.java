@@ -174,13 +174,13 @@ class SecurityAttackTests {
 				continue;
 			}
 			Answer asBob = call(route.method(), gateway(path), bodyFor(route), "Authorization", "Bearer " + bobToken);
-			assertNoLeak(route + " as Bob", asBob);
+			assertNoLeak(route + " as Bob", asBob, path);
 			if (route.pattern().contains("{id}")
 					&& (path.contains(alice.get("memory")) || path.contains(alice.get("conversation")))) {
 				assertThat(asBob.status()).as(route + " on Alice's own id, as Bob").isEqualTo(404);
 			}
 			Answer anonymous = call(route.method(), gateway(path), bodyFor(route));
-			assertNoLeak(route + " anonymously", anonymous);
+			assertNoLeak(route + " anonymously", anonymous, path);
 			if (!PUBLIC.contains(route.toString()) && !route.pattern().equals("/api/instance/ws")) {
 				assertThat(anonymous.status()).as(route + " without a token").isEqualTo(401);
 			}
@@ -209,7 +209,7 @@ class SecurityAttackTests {
 			Answer forged = call("GET", url, null, "X-User-Id", aliceId, "X-User-Plan", "enterprise", "X-Client-Ip",
 					"10.0.0.1");
 			assertThat(forged.status()).as(url + " with X-User-Id").isEqualTo(401);
-			assertNoLeak(url, forged);
+			assertNoLeak(url, forged, url);
 			// An assertion the gateway made for another service is useless here.
 			String other = service.getKey().equals("user-service") ? "agent-service" : "user-service";
 			Answer misdirected = call("GET", url, null, TrustHeaders.EDGE,
@@ -560,10 +560,14 @@ class SecurityAttackTests {
 		return route.method().equals("GET") || route.method().equals("DELETE") ? null : json.writeValueAsString(body);
 	}
 
-	private static void assertNoLeak(String what, Answer answer) {
+	/**
+	 * Nothing of Alice's in an answer, but for the ids the caller put in the request
+	 * himself (a 404 may name the id it did not find).
+	 */
+	private static void assertNoLeak(String what, Answer answer, String requested) {
 		assertThat(answer.status()).as(what + ": " + answer.body()).isNotEqualTo(500);
 		for (Map.Entry<String, String> secret : alice.entrySet()) {
-			if (secret.getValue() != null && !secret.getValue().isBlank()) {
+			if (secret.getValue() != null && !secret.getValue().isBlank() && !requested.contains(secret.getValue())) {
 				assertThat(answer.body()).as(what + " must not show Alice's " + secret.getKey())
 					.doesNotContain(secret.getValue());
 			}

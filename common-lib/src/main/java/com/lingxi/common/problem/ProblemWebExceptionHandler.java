@@ -74,7 +74,13 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
 			"io.lettuce.core.RedisCommandTimeoutException",
 			"io.r2dbc.postgresql.PostgresqlConnectionFactory$PostgresConnectionException",
 			"org.springframework.dao.QueryTimeoutException",
-			"org.springframework.dao.TransientDataAccessResourceException");
+			"org.springframework.dao.TransientDataAccessResourceException",
+			// Opening a transaction while PostgreSQL is unreachable: the pool's
+			// connection
+			// validation fails, or no connection can be had in time.
+			"org.springframework.transaction.CannotCreateTransactionException",
+			"io.r2dbc.spi.R2dbcNonTransientResourceException", "reactor.pool.PoolAcquireTimeoutException",
+			"io.r2dbc.postgresql.client.ReactorNettyClient$PostgresConnectionClosedException");
 
 	private final JsonMapper json;
 

@@ -209,7 +209,8 @@ class ProblemAutoConfigurationTests {
 				.run((context) -> {
 					Map<String, Integer> expected = Map.of("/upstream/status", 502, "/upstream/server-error", 500,
 							"/upstream/refused", 503, "/upstream/answered-500", 500, "/upstream/feign", 500,
-							"/upstream/leaky-problem", 502, "/upstream/redis-disconnected", 503);
+							"/upstream/leaky-problem", 502, "/upstream/redis-disconnected", 503,
+							"/upstream/database-unreachable", 503);
 					expected.forEach((path, status) -> {
 						String body = ReactiveWebTestApp.client(context)
 							.get()
@@ -352,6 +353,16 @@ class ProblemAutoConfigurationTests {
 			return Mono.error(ProblemException.of(HttpStatus.BAD_GATEWAY, ProblemTypes.of("gateway-failed"),
 					"Assistant unavailable",
 					"Your assistant's gateway did not answer: Connection refused: /127.0.0.1:19000"));
+		}
+
+		/**
+		 * What Spring's R2DBC transaction manager throws while PostgreSQL is unreachable.
+		 */
+		@GetMapping("/upstream/database-unreachable")
+		Mono<String> databaseUnreachable() {
+			return Mono.error(new org.springframework.transaction.CannotCreateTransactionException(
+					"Could not open R2DBC Connection for transaction",
+					new io.r2dbc.spi.R2dbcNonTransientResourceException("Connection validation failed")));
 		}
 
 		@GetMapping("/upstream/redis-disconnected")
