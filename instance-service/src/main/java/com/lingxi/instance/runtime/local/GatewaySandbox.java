@@ -140,11 +140,13 @@ final class GatewaySandbox {
 		if (!confined()) {
 			return command;
 		}
+		if (this.root && uid == null) {
+			throw new IllegalArgumentException("A gateway of root's needs a user id of its own: " + folder);
+		}
 		List<String> line = new ArrayList<>(List.of(this.setsid, this.bwrap));
 		if (this.root) {
-			// bwrap keeps, until the command starts, what it needs to enter a folder it
-			// does
-			// not own and to become the gateway's user; setpriv then drops everything.
+			// Until the command starts, bwrap keeps what it needs to enter a folder it
+			// does not own and to become the gateway's user; setpriv then drops it all.
 			line.addAll(List.of("--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add",
 					"CAP_SETPCAP", "--cap-add", "CAP_DAC_OVERRIDE"));
 		}
@@ -152,7 +154,7 @@ final class GatewaySandbox {
 			line.addAll(List.of("--unshare-user", "--disable-userns", "--cap-drop", "ALL"));
 		}
 		line.addAll(List.of("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session",
-				"--die-with-parent", "--hostname", "openclaw"));
+				"--die-with-parent"));
 		line.addAll(List.of("--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"));
 		for (String name : ROOT_LINKS) {
 			Path path = Path.of("/", name);

@@ -84,8 +84,7 @@ final class InstanceFolder {
 		directories(this.state(), owner);
 		directories(this.tmp(), owner);
 		directories(this.log().getParent(), owner);
-		// The log is opened by instance-service and handed to the gateway: never through
-		// a
+		// instance-service opens the log and hands it to the gateway: never through a
 		// link the gateway left behind.
 		if (Files.isSymbolicLink(log())) {
 			Files.delete(log());

@@ -202,11 +202,11 @@ public final class LocalRuntime implements InstanceRuntime {
 	/**
 	 * A process confined exactly as the instance's gateway is (same sandbox, same user,
 	 * same folder, HOME and TMPDIR; without the gateway's token and model key): what a
-	 * command the gateway runs can see.
+	 * command the gateway runs can see. Creates the folder if the instance has none yet.
 	 */
 	ProcessBuilder sandboxed(UUID instanceId, List<String> command) throws IOException {
 		InstanceFolder folder = folderOf(instanceId);
-		return processBuilder(folder, currentOwner(folder), command);
+		return processBuilder(folder, prepare(folder), command);
 	}
 
 	private Placement launch(InstanceSpec spec, InstanceFolder folder, int port) throws IOException {

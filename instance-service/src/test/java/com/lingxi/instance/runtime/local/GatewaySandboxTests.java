@@ -93,6 +93,7 @@ class GatewaySandboxTests {
 	static void stop() {
 		if (var != null) {
 			OpenClawRuntime.killGateways(var.resolve("instances"));
+			new InstanceFolder(var).delete();
 		}
 		model.stop();
 	}
