@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.ConnectionFactory;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -44,8 +43,6 @@ import com.lingxi.instance.model.Instances;
 import com.lingxi.instance.platform.Platform;
 import com.lingxi.instance.platform.PlatformClients;
 import com.lingxi.instance.runtime.InstanceRuntime;
-import com.lingxi.instance.runtime.local.LocalRuntime;
-import com.lingxi.instance.runtime.local.LocalRuntimeProperties;
 
 /** Wiring, and the events instance-service reacts to. */
 @Configuration(proxyBeanMethods = false)
@@ -90,18 +87,6 @@ class InstanceConfiguration {
 	@Bean
 	LeaderLatch leaderLatch(ConnectionFactory connectionFactory, LeaderLatch.Settings settings) {
 		return new LeaderLatch(connectionFactory, settings);
-	}
-
-	@Bean
-	@ConditionalOnProperty(name = "lingxi.instances.runtime", havingValue = "local", matchIfMissing = true)
-	LocalRuntime localRuntime(LocalRuntimeProperties properties) {
-		return new LocalRuntime(properties);
-	}
-
-	@Bean
-	@ConditionalOnProperty(name = "lingxi.instances.runtime", havingValue = "local", matchIfMissing = true)
-	Capacity localCapacity(LocalRuntimeProperties properties) {
-		return properties::capacity;
 	}
 
 	@Bean

@@ -23,6 +23,11 @@ public final class LingxiBlockHoundIntegration implements BlockHoundIntegration 
 		// wait for it.
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters");
+		// A PostgreSQL that asks for a password (scram-sha-256, as the one ./lingxi
+		// starts):
+		// the driver's SCRAM client draws its nonce from SecureRandom, which reads a few
+		// bytes of /dev/urandom (never blocks) during the connection handshake.
+		builder.allowBlockingCallsInside("com.ongres.scram.common.ScramFunctions", "nonce");
 		// fabric8's mock API server (test infrastructure, not code under test) waits for
 		// its watch executor on its own Vert.x event loop when a watch closes; refused,
 		// the wait leaves the executor's lock broken and the server cannot shut down.

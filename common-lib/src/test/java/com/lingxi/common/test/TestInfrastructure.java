@@ -17,9 +17,10 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 /**
  * PostgreSQL and Redis for integration tests: containers when a Docker engine is
  * available, otherwise the servers at {@code PGHOST/PGPORT} (user {@code PGUSER}, default
- * {@code postgres}) and {@code REDIS_HOST/REDIS_PORT} (default 127.0.0.1). Every caller
- * gets a database and a Redis key namespace of its own, so tests never see each other's
- * rows or keys. The databases are dropped when the JVM exits.
+ * {@code postgres}, password {@code PGPASSWORD}) and {@code REDIS_HOST/REDIS_PORT}
+ * (default 127.0.0.1, password {@code REDIS_PASSWORD}). Every caller gets a database and
+ * a Redis key namespace of its own, so tests never see each other's rows or keys. The
+ * databases are dropped when the JVM exits.
  */
 public final class TestInfrastructure {
 
@@ -86,7 +87,8 @@ public final class TestInfrastructure {
 				"spring.flyway.url=" + server.jdbcUrl(database), "spring.flyway.user=" + server.user(),
 				"spring.flyway.password=" + server.password(), "spring.flyway.schemas=" + schema,
 				"spring.flyway.default-schema=" + schema, "spring.data.redis.host=" + redisServer.host(),
-				"spring.data.redis.port=" + redisServer.port(), "lingxi.redis.namespace=" + newRedisNamespace(hint) };
+				"spring.data.redis.port=" + redisServer.port(), "spring.data.redis.password=" + redisServer.password(),
+				"lingxi.redis.namespace=" + newRedisNamespace(hint) };
 	}
 
 	private static Postgres startPostgres() {
@@ -104,9 +106,10 @@ public final class TestInfrastructure {
 		if (dockerAvailable()) {
 			GenericContainer<?> container = new GenericContainer<>("redis:7-alpine").withExposedPorts(6379);
 			container.start();
-			return new Redis(container.getHost(), container.getMappedPort(6379));
+			return new Redis(container.getHost(), container.getMappedPort(6379), "");
 		}
-		return new Redis(env("REDIS_HOST", "127.0.0.1"), Integer.parseInt(env("REDIS_PORT", "6379")));
+		return new Redis(env("REDIS_HOST", "127.0.0.1"), Integer.parseInt(env("REDIS_PORT", "6379")),
+				env("REDIS_PASSWORD", ""));
 	}
 
 	private static boolean dockerAvailable() {
@@ -205,8 +208,9 @@ public final class TestInfrastructure {
 	 *
 	 * @param host host
 	 * @param port port
+	 * @param password password ({@code requirepass}); empty when it has none
 	 */
-	public record Redis(String host, int port) {
+	public record Redis(String host, int port, String password) {
 
 	}
 
