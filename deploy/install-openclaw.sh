@@ -43,4 +43,7 @@ echo "installing openclaw@$OPENCLAW_VERSION and $NODE_PACKAGE@$NODE_VERSION into
 npm install --prefix "$RUNTIME" --ignore-scripts --no-audit --no-fund --loglevel=error \
   --engine-strict=false "$NODE_PACKAGE@$NODE_VERSION" "openclaw@$OPENCLAW_VERSION" >&2
 [ "$(installed_version)" = "$OPENCLAW_VERSION $NODE_VERSION" ] || { echo "OpenClaw install did not produce the pinned versions" >&2; exit 1; }
+# npm skipped the package's install scripts: OpenClaw finishes that step on its first run, by
+# writing into its own folder, which a sandboxed gateway cannot. Run it once here.
+"$RUNTIME/node_modules/$NODE_PACKAGE/bin/node" "$RUNTIME/node_modules/openclaw/openclaw.mjs" --version >/dev/null 2>&1 || true
 echo "$RUNTIME"

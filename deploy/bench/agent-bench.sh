@@ -51,18 +51,24 @@ need python3 python3
 [ -f "$ROOT/agent-service/target/agent-service.jar" ] || (cd "$ROOT" && ./mvnw -B -q -ntp -pl agent-service -am -DskipTests install)
 
 rm -rf "$OUT" && mkdir -p "$OUT"
+# The service verifies an edge assertion on every request, as behind the gateway: the run's
+# own keys, and fresh assertions made here (deploy/lib/trust.sh).
+. "$ROOT/deploy/lib/trust.sh"
+trust_init "$OUT/trust"
+mapfile -t AGENT_TRUST < <(trust_service_env "$OUT/trust" agent-service)
+MGMT_PORT=$((PORT + 10))
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
 say "starting agent-service on :$PORT (database $DB)"
-java -Xms256m -Xmx512m -XX:+UseSerialGC -jar "$ROOT/agent-service/target/agent-service.jar" \
-  --server.port=$PORT --lingxi.database.name=$DB --lingxi.redis.namespace=agent-bench \
+env "${AGENT_TRUST[@]}" java -Xms256m -Xmx512m -XX:+UseSerialGC -jar "$ROOT/agent-service/target/agent-service.jar" \
+  --server.port=$PORT --management.server.port=$MGMT_PORT --lingxi.database.name=$DB --lingxi.redis.namespace=agent-bench \
   --lingxi.crypto.keys.bench="$(head -c 32 /dev/urandom | base64)" --lingxi.crypto.active-key=bench \
   --lingxi.memories.max-per-user=$((MEMORIES + 1000)) --logging.level.root=WARN >"$OUT/agent-service.log" 2>&1 &
 PID=$!
-for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
-curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null || { echo "agent-service did not start; see $OUT/agent-service.log" >&2; exit 1; }
+for _ in $(seq 120); do curl -sf "http://127.0.0.1:$MGMT_PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
+curl -sf "http://127.0.0.1:$MGMT_PORT/actuator/health/readiness" >/dev/null || { echo "agent-service did not start; see $OUT/agent-service.log" >&2; exit 1; }
 
 # --- seed: N memories of one user, synthetic but shaped like real ones --------------------------
 say "writing $MEMORIES memories for one user"
@@ -114,8 +120,7 @@ local bodies = {}
 for i, t in ipairs(texts) do bodies[i] = '{"text":"' .. t .. '"}' end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-User-Id"] = "0190c0de-0000-7000-8000-00000000be17"
-wrk.headers["X-User-Plan"] = "pro"
+wrk.headers["X-Lingxi-Edge"] = "__EDGE__"
 local n = 0
 request = function()
   n = n + 1
@@ -128,8 +133,7 @@ QUERIES=(会议 销售数据 客户生日 服务器备份 项目预算 meeting "
   for q in "${QUERIES[@]}"; do printf '  "%s",\n' "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$q")"; done
   echo '}'
   cat <<'LUA'
-wrk.headers["X-User-Id"] = "0190c0de-0000-7000-8000-00000000be17"
-wrk.headers["X-User-Plan"] = "pro"
+wrk.headers["X-Lingxi-Edge"] = "__EDGE__"
 local n = 0
 request = function()
   n = n + 1
@@ -138,17 +142,20 @@ end
 LUA
 } >"$OUT/search.lua"
 
-run_wrk() { # name script
+
+edge() { trust_edge_assertion "$OUT/trust" agent-service "$USER_ID" pro 900; }
+with_edge() { sed "s|__EDGE__|$(edge)|" "$OUT/$1" > "$OUT/edge-$1"; echo "$OUT/edge-$1"; }
+run_wrk() { # name script (an assertion lives 15 min at most: a fresh one for each run)
   say "warm-up: $1"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d10s -s "$OUT/$2" "http://127.0.0.1:$PORT" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d10s -s "$(with_edge "$2")" "http://127.0.0.1:$PORT" >/dev/null
   say "measuring: $1 ($DURATION, $CONNECTIONS connections)"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$OUT/$2" "http://127.0.0.1:$PORT" | tee "$OUT/$1.txt"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$(with_edge "$2")" "http://127.0.0.1:$PORT" | tee "$OUT/$1.txt"
   say "measuring: $1 (1 connection)"
-  wrk -t1 -c1 -d"$DURATION" --latency -s "$OUT/$2" "http://127.0.0.1:$PORT" | tee "$OUT/$1-1conn.txt"
+  wrk -t1 -c1 -d"$DURATION" --latency -s "$(with_edge "$2")" "http://127.0.0.1:$PORT" | tee "$OUT/$1-1conn.txt"
 }
 curl -sf -X POST "http://127.0.0.1:$PORT/api/agents/recommend" -H 'Content-Type: application/json' \
-  -H "X-User-Id: $USER_ID" -H 'X-User-Plan: pro' -d '{"text":"帮我分析销售数据"}' >/dev/null
-curl -sf "http://127.0.0.1:$PORT/api/memories/search?q=%E4%BC%9A%E8%AE%AE" -H "X-User-Id: $USER_ID" -H 'X-User-Plan: pro' >/dev/null
+  -H "X-Lingxi-Edge: $(edge)" -d '{"text":"帮我分析销售数据"}' >/dev/null
+curl -sf "http://127.0.0.1:$PORT/api/memories/search?q=%E4%BC%9A%E8%AE%AE" -H "X-Lingxi-Edge: $(edge)" >/dev/null
 run_wrk recommend recommend.lua
 run_wrk memory-search search.lua
 

@@ -25,7 +25,7 @@ import urllib.request
 BASE = os.environ.get("LINGXI_URL", "http://127.0.0.1:8080")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INSTANCES = os.environ.get("LINGXI_INSTANCE_DIR", os.path.join(ROOT, "var", "instances"))
-METRICS = os.environ.get("INSTANCE_METRICS", "http://127.0.0.1:8082/actuator/prometheus")
+METRICS = os.environ.get("INSTANCE_METRICS", "http://127.0.0.1:8092/actuator/prometheus")
 
 
 def call(method, path, body=None, token=None, base=BASE, headers=None, timeout=300):

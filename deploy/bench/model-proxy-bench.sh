@@ -48,6 +48,14 @@ say "building billing-service and the benchmark tools"
 CP="$ROOT/billing-service/target/test-classes:$ROOT/billing-service/target/classes:$(cat "$OUT/classpath.txt")"
 TOOL=(java -Xms256m -Xmx512m -XX:+UseSerialGC -cp "$CP" com.lingxi.billing.bench.ModelProxyBench)
 
+# The run's own platform keys (deploy/lib/trust.sh): billing-service checks the service tokens
+# of the calls that issue and bind the key and set the plan, as it does for instance-service.
+. "$ROOT/deploy/lib/trust.sh"
+trust_init "$OUT/trust"
+mapfile -t BILLING_TRUST < <(trust_service_env "$OUT/trust" billing-service)
+MGMT_PORT=18494
+as_service() { echo "X-Lingxi-Service: $(trust_service_token "$OUT/trust" "$1" billing-service)"; }
+
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -58,9 +66,9 @@ PIDS+=($!)
 
 say "starting billing-service (:$PROXY_PORT, model proxy :$MODEL_PROXY_PORT) with the fake provider as its only upstream"
 # The same JVM settings ./lingxi uses. One environment variable pair points the proxy at a provider.
-LINGXI_UPSTREAM_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT/v1" LINGXI_UPSTREAM_API_KEY=bench \
+env "${BILLING_TRUST[@]}" LINGXI_UPSTREAM_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT/v1" LINGXI_UPSTREAM_API_KEY=bench \
 java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
-  -jar "$ROOT/billing-service/target/billing-service.jar" --server.port=$PROXY_PORT \
+  -jar "$ROOT/billing-service/target/billing-service.jar" --server.port=$PROXY_PORT --management.server.port=$MGMT_PORT \
   --lingxi.billing.proxy.listener.port=$MODEL_PROXY_PORT \
   --lingxi.database.name=$DB --lingxi.redis.namespace=bench-billing \
   --lingxi.billing.usage.journal-dir="$OUT/journal" \
@@ -71,7 +79,7 @@ java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
 PROXY_PID=$!
 PIDS+=($PROXY_PID)
 for _ in $(seq 120); do
-  curl -fs "http://127.0.0.1:$PROXY_PORT/actuator/health" 2>/dev/null | grep -q '"UP"' && break
+  curl -fs "http://127.0.0.1:$MGMT_PORT/actuator/health" 2>/dev/null | grep -q '"UP"' && break
   kill -0 $PROXY_PID 2>/dev/null || { tail -n 30 "$OUT/billing-service.log"; exit 1; }
   sleep 1
 done
@@ -79,11 +87,11 @@ done
 B="http://127.0.0.1:$PROXY_PORT"
 USER_ID=$(python3 -c 'import uuid; print(uuid.uuid4())')
 INSTANCE_ID=$(python3 -c 'import uuid; print(uuid.uuid4())')
-ISSUED=$(curl -fs -X POST "$B/internal/keys" -H 'Content-Type: application/json' -d "{\"instanceId\":\"$INSTANCE_ID\"}")
+ISSUED=$(curl -fs -X POST "$B/internal/keys" -H "$(as_service instance-service)" -H 'Content-Type: application/json' -d "{\"instanceId\":\"$INSTANCE_ID\"}")
 KEY_ID=$(echo "$ISSUED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keyId"])')
 KEY=$(echo "$ISSUED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-curl -fs -X POST "$B/internal/keys/$KEY_ID/bind" -H 'Content-Type: application/json' -d "{\"userId\":\"$USER_ID\"}" >/dev/null
-curl -fs -X POST "$B/internal/users/$USER_ID/plan" -H 'Content-Type: application/json' -d '{"plan":"enterprise"}' >/dev/null
+curl -fs -X POST "$B/internal/keys/$KEY_ID/bind" -H "$(as_service instance-service)" -H 'Content-Type: application/json' -d "{\"userId\":\"$USER_ID\"}" >/dev/null
+curl -fs -X POST "$B/internal/users/$USER_ID/plan" -H "$(as_service lingxi-operator)" -H 'Content-Type: application/json' -d '{"plan":"enterprise"}' >/dev/null
 
 # The model proxy has a listener of its own; /internal stays on the main port.
 PROXY_URL="http://127.0.0.1:$MODEL_PROXY_PORT/v1/chat/completions"

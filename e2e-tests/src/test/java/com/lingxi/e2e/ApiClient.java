@@ -54,6 +54,7 @@ final class ApiClient {
 				"--lingxi.database.port=" + postgresPort, "--lingxi.database.name=" + database,
 				"--lingxi.database.username=" + postgres.user(), "--lingxi.database.password=" + postgres.password(),
 				"--spring.data.redis.host=" + redisHost, "--spring.data.redis.port=" + redisPort,
+				"--spring.data.redis.password=" + TestInfrastructure.redis().password(),
 				"--lingxi.redis.namespace=" + namespace, "--logging.structured.format.console="));
 		servicePorts.forEach((service, port) -> shared
 			.add("--spring.cloud.discovery.client.simple.instances." + service + "[0].uri=http://127.0.0.1:" + port));

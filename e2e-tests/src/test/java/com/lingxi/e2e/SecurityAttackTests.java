@@ -1,6 +1,7 @@
 package com.lingxi.e2e;
 
 import java.net.Socket;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -276,6 +278,92 @@ class SecurityAttackTests {
 		}
 	}
 
+	/**
+	 * What an agent running commands in Alice's gateway can do: the probe enters the
+	 * gateway's own namespaces as its own user ({@code nsenter}), exactly where a shell
+	 * command of an agent runs. It finds the gateway's keys in its own environment, and
+	 * with them reaches the model proxy and nothing else.
+	 */
+	@Test
+	@Order(4)
+	void fromInsideAlicesGatewayOnlyTheModelProxyAnswers() throws Exception {
+		Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+				"entering a gateway's namespaces needs root (CI runs as root)");
+		long pid = gatewayPid();
+		String uid = statusField(pid, "Uid:");
+		String gid = statusField(pid, "Gid:");
+		String aliceId = alice.get("id");
+		String script = String.join("\n",
+				"env_of() { for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < \"$f\" 2>/dev/null; done; }",
+				"key=$(env_of | sed -n 's/^LINGXI_MODEL_KEY=//p' | head -1)",
+				"token=$(env_of | sed -n 's/^OPENCLAW_GATEWAY_TOKEN=//p' | head -1)", "echo \"model-key:${#key}\"",
+				"echo \"platform-secrets:$(env_of | grep -c '^LINGXI_TRUST_\\|^LINGXI_CRYPTO_\\|^PGPASSWORD\\|^REDIS_PASSWORD')\"",
+				"echo \"processes:$(ls -d /proc/[0-9]* | wc -l)\"",
+				"echo \"e2e-logs:$(ls " + Path.of("target", "e2e-logs").toAbsolutePath() + " 2>/dev/null | wc -l)\"",
+				"code() { curl -s -o /dev/null -m 10 -w '%{http_code}' \"$@\"; }",
+				"echo \"plan-as-service:$(code -X POST -H 'Content-Type: application/json' -H \"X-Lingxi-Service: $key\" -d '{\"plan\":\"enterprise\"}' http://127.0.0.1:"
+						+ platform.port("billing-service") + "/internal/users/" + aliceId + "/plan)\"",
+				"echo \"plan-as-bearer:$(code -X POST -H 'Content-Type: application/json' -H \"Authorization: Bearer $token\" -d '{\"plan\":\"enterprise\"}' http://127.0.0.1:"
+						+ platform.port("billing-service") + "/internal/users/" + aliceId + "/plan)\"",
+				"echo \"profile-as-alice:$(code -H 'X-User-Id: " + aliceId + "' http://127.0.0.1:"
+						+ platform.port("user-service") + "/api/user/profile)\"",
+				"echo \"team:$(code -H \"Authorization: Bearer $key\" http://127.0.0.1:"
+						+ platform.port("agent-service") + "/internal/users/" + aliceId + "/team)\"",
+				"echo \"keys-on-proxy:$(code -X POST -H \"Authorization: Bearer $key\" http://127.0.0.1:"
+						+ platform.modelProxyPort() + "/internal/keys)\"",
+				"echo \"model:$(code -H \"Authorization: Bearer $key\" -H 'Content-Type: application/json' -d '{\"model\":\"standard\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}' http://127.0.0.1:"
+						+ platform.modelProxyPort() + "/v1/chat/completions)\"");
+		Process probe = new ProcessBuilder("nsenter", "-t", Long.toString(pid), "-m", "-p", "-i", "-u", "-C", "-S", uid,
+				"-G", gid, "--", "/bin/sh", "-c", script)
+			.redirectErrorStream(true)
+			.start();
+		String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(probe.waitFor()).as(out).isZero();
+		Map<String, String> seen = new LinkedHashMap<>();
+		out.lines().filter((line) -> line.contains(":")).forEach((line) -> {
+			int colon = line.indexOf(':');
+			seen.put(line.substring(0, colon), line.substring(colon + 1).strip());
+		});
+		assertThat(Integer.parseInt(seen.get("model-key"))).as(out).isPositive();
+		assertThat(seen).as(out)
+			.containsEntry("platform-secrets", "0")
+			.containsEntry("e2e-logs", "0")
+			.containsEntry("plan-as-service", "401")
+			.containsEntry("plan-as-bearer", "401")
+			.containsEntry("profile-as-alice", "401")
+			.containsEntry("team", "401")
+			.containsEntry("keys-on-proxy", "404")
+			.containsEntry("model", "200");
+		assertThat(Integer.parseInt(seen.get("processes"))).as("processes the gateway can see").isLessThan(20);
+		assertThat(
+				ApiClient.json(api.get("/api/billing/subscription", aliceToken), HttpStatus.OK).path("plan").asString())
+			.isEqualTo("free");
+	}
+
+	private static long gatewayPid() throws Exception {
+		try (var folders = java.nio.file.Files.list(platform.instances())) {
+			for (Path folder : folders.toList()) {
+				Path pidFile = folder.resolve("pid");
+				if (java.nio.file.Files.exists(pidFile)) {
+					long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+					if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+						return pid;
+					}
+				}
+			}
+		}
+		return fail("no running gateway under " + platform.instances());
+	}
+
+	private static String statusField(long pid, String field) throws Exception {
+		for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+			if (line.startsWith(field)) {
+				return line.substring(field.length()).strip().split("\\s+")[1];
+			}
+		}
+		return fail("no " + field + " for pid " + pid);
+	}
+
 	@Test
 	@Order(5)
 	void theModelProxyBillsEveryCallHoweverItIsDisguised() throws Exception {
@@ -386,7 +474,7 @@ class SecurityAttackTests {
 				Answer anonymous = call("GET", gateway("/api/skills"), null);
 				synchronized (saved) {
 					if (write.status() == 201) {
-						saved.add(content);
+						saved.add(json.readTree(write.body()).path("id").asString() + " " + content);
 					}
 					for (Answer answer : List.of(write, read, anonymous)) {
 						seen.add(answer.status());
@@ -430,12 +518,12 @@ class SecurityAttackTests {
 		}
 		assertThat(failures).as("answers while " + name + " was down").isEmpty();
 		assertThat(seen).as("statuses seen").isNotEmpty();
-		String stored = ApiClient
-			.json(api.get("/api/memories/search?q=" + name + "-outage&size=100", aliceToken), HttpStatus.OK)
-			.toString();
-		JsonNode all = ApiClient.json(api.get("/api/memories?size=100", aliceToken), HttpStatus.OK);
-		for (String content : saved) {
-			assertThat(all.toString() + stored).as("a memory saved around the outage").contains(content);
+		for (String entry : saved) {
+			String[] idAndContent = entry.split(" ", 2);
+			Answer memory = call("GET", gateway("/api/memories/" + idAndContent[0]), null, "Authorization",
+					"Bearer " + aliceToken);
+			assertThat(memory.status()).as("a memory saved around the outage: " + entry).isEqualTo(200);
+			assertThat(memory.body()).contains(idAndContent[1]);
 		}
 	}
 

@@ -44,8 +44,8 @@ final class InfrastructureContextCustomizerFactory implements ContextCustomizerF
 			Map<String, Object> properties = Map.of("lingxi.database.host", postgres.host(), "lingxi.database.port",
 					postgres.port(), "lingxi.database.name", database, "lingxi.database.username", postgres.user(),
 					"lingxi.database.password", postgres.password(), "spring.data.redis.host", redis.host(),
-					"spring.data.redis.port", redis.port(), "lingxi.redis.namespace",
-					TestInfrastructure.newRedisNamespace(this.testClass.getSimpleName()));
+					"spring.data.redis.port", redis.port(), "spring.data.redis.password", redis.password(),
+					"lingxi.redis.namespace", TestInfrastructure.newRedisNamespace(this.testClass.getSimpleName()));
 			context.getEnvironment()
 				.getPropertySources()
 				.addFirst(new MapPropertySource("lingxiTestInfrastructure", properties));

@@ -49,13 +49,19 @@ public final class OpenClawRuntime {
 			folders.map((folder) -> folder.resolve("pid")).filter(Files::exists).forEach((pidFile) -> {
 				try {
 					long pid = Long.parseLong(Files.readString(pidFile).strip());
+					// Pids are reused: only a process still working in that folder is the
+					// gateway.
+					Path cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"));
+					if (!cwd.startsWith(pidFile.getParent())) {
+						return;
+					}
 					ProcessHandle.of(pid).ifPresent((handle) -> {
 						handle.descendants().forEach(ProcessHandle::destroyForcibly);
 						handle.destroyForcibly();
 					});
 				}
 				catch (IOException | NumberFormatException ex) {
-					// gone already
+					// gone already, or not ours to look at
 				}
 			});
 		}
