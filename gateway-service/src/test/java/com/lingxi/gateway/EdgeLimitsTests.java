@@ -26,9 +26,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import com.lingxi.common.test.TestInfrastructure;
-import com.lingxi.common.test.TestTrust;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -45,16 +42,8 @@ class EdgeLimitsTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		String up = "http://127.0.0.1:" + backend.port();
-		for (String service : new String[] { "user-service", "agent-service", "billing-service", "config-service",
-				"instance-service" }) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", () -> up);
-		}
-		registry.add("spring.data.redis.host", () -> TestInfrastructure.redis().host());
-		registry.add("spring.data.redis.port", () -> TestInfrastructure.redis().port());
-		registry.add("lingxi.redis.namespace", () -> TestInfrastructure.newRedisNamespace("edge"));
-		registry.add("management.server.port", () -> "0");
-		TestTrust.properties("gateway-service").forEach((name, value) -> registry.add(name, () -> value));
+		TestGateway.properties(registry, "edge", backend, "user-service", "agent-service", "billing-service",
+				"config-service", "instance-service");
 		registry.add("lingxi.gateway.trusted-proxies", () -> "127.0.0.1/32, 10.200.0.0/16");
 		registry.add("lingxi.gateway.behind-load-balancer", () -> "true");
 		registry.add("lingxi.gateway.jwt.verifications-per-second", () -> "0.2");

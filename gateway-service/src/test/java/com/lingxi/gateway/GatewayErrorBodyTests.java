@@ -22,7 +22,6 @@ import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 
 import com.lingxi.common.test.ProblemBodies;
-import com.lingxi.common.test.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,18 +41,11 @@ class GatewayErrorBodyTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		String up = "http://127.0.0.1:" + backend.port();
-		for (String service : new String[] { "user-service", "agent-service", "config-service" }) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", () -> up);
-		}
+		TestGateway.properties(registry, "gateway-errors", backend, "user-service", "agent-service", "config-service");
 		// instance-service is registered but down; billing-service has no instance at
 		// all.
 		registry.add("spring.cloud.discovery.client.simple.instances.instance-service[0].uri",
 				() -> "http://127.0.0.1:" + closedPort);
-		registry.add("spring.data.redis.host", () -> TestInfrastructure.redis().host());
-		registry.add("spring.data.redis.port", () -> TestInfrastructure.redis().port());
-		registry.add("lingxi.redis.namespace", () -> TestInfrastructure.newRedisNamespace("gateway-errors"));
-		registry.add("management.server.port", () -> "0");
 		registry.add("lingxi.gateway.rate-limit.plans.free.requests-per-second", () -> "1000");
 		registry.add("lingxi.gateway.rate-limit.plans.free.burst", () -> "1000");
 		registry.add("lingxi.gateway.rate-limit.anonymous.requests-per-second", () -> "1000");

@@ -33,7 +33,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import com.lingxi.common.identity.DeniedTokens;
 import com.lingxi.common.redis.LingxiRedis;
-import com.lingxi.common.test.TestInfrastructure;
 import com.lingxi.common.test.TestTrust;
 import com.lingxi.common.trust.EdgeAssertion;
 import com.lingxi.common.trust.EdgeAssertions;
@@ -54,17 +53,10 @@ class GatewayTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		String up = "http://127.0.0.1:" + backend.port();
-		for (String service : new String[] { "user-service", "agent-service", "billing-service", "config-service" }) {
-			registry.add("spring.cloud.discovery.client.simple.instances." + service + "[0].uri", () -> up);
-		}
+		TestGateway.properties(registry, "gateway", backend, "user-service", "agent-service", "billing-service",
+				"config-service");
 		registry.add("spring.cloud.discovery.client.simple.instances.instance-service[0].uri",
 				() -> "http://127.0.0.1:" + closedPort);
-		registry.add("spring.data.redis.host", () -> TestInfrastructure.redis().host());
-		registry.add("spring.data.redis.port", () -> TestInfrastructure.redis().port());
-		registry.add("lingxi.redis.namespace", () -> TestInfrastructure.newRedisNamespace("gateway"));
-		registry.add("management.server.port", () -> "0");
-		TestTrust.properties("gateway-service").forEach((name, value) -> registry.add(name, () -> value));
 		registry.add("lingxi.gateway.max-body-size", () -> "4KB");
 		registry.add("lingxi.gateway.jwt.verifications-per-second", () -> "0");
 		registry.add("lingxi.gateway.rate-limit.anonymous.requests-per-second", () -> "1");

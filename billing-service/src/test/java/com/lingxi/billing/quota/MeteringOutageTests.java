@@ -1,13 +1,5 @@
 package com.lingxi.billing.quota;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +31,7 @@ import com.lingxi.billing.TestKeys;
 import com.lingxi.billing.TestKeys.Key;
 import com.lingxi.billing.UsageRows;
 import com.lingxi.common.redis.LingxiRedis;
+import com.lingxi.common.test.OwnRedis;
 import com.lingxi.common.test.TestTrust;
 
 import static org.awaitility.Awaitility.await;
@@ -58,7 +51,7 @@ class MeteringOutageTests {
 
 	static final FakeUpstream fake = new FakeUpstream();
 
-	static final PrivateRedis redis = new PrivateRedis();
+	static final OwnRedis redis = OwnRedis.onFreePort().start();
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
@@ -75,13 +68,13 @@ class MeteringOutageTests {
 
 	/** The platform's Redis is this test's own server. */
 	@TestConfiguration(proxyBeanMethods = false)
-	static class OwnRedis {
+	static class RedisOfItsOwn {
 
 		@Bean
 		LingxiRedis lingxiRedis() {
 			RedisURI uri = RedisURI.builder()
 				.withHost("127.0.0.1")
-				.withPort(redis.port)
+				.withPort(redis.port())
 				.withTimeout(Duration.ofSeconds(2))
 				.build();
 			return new LingxiRedis(uri, "outage-" + UUID.randomUUID(), Duration.ofSeconds(2), Duration.ofSeconds(60));
@@ -92,7 +85,7 @@ class MeteringOutageTests {
 	@AfterAll
 	static void stop() {
 		fake.close();
-		redis.kill();
+		redis.stop();
 	}
 
 	@Autowired
@@ -115,7 +108,8 @@ class MeteringOutageTests {
 
 	@BeforeEach
 	void setUp() {
-		redis.ensureRunning();
+		redis.thaw();
+		redis.start();
 		this.proxy = ModelProxyListener.client(this.proxyPort);
 		this.keys = new TestKeys(this.http);
 		this.rows = new UsageRows(this.db);
@@ -193,7 +187,7 @@ class MeteringOutageTests {
 		call(lenient).expectStatus().isOk().expectBody(byte[].class).returnResult();
 		CompletableFuture<String> inFlight = streaming(strict);
 
-		redis.kill();
+		redis.stop();
 
 		// The call in progress ends normally and is recorded.
 		assertThat(inFlight.get(30, TimeUnit.SECONDS)).endsWith("[DONE]");
@@ -229,7 +223,7 @@ class MeteringOutageTests {
 		call(lenient).expectStatus().isOk().expectBody(byte[].class).returnResult();
 		CompletableFuture<String> inFlight = streaming(strict);
 
-		redis.signal("STOP");
+		redis.freeze();
 		try {
 			assertThat(inFlight.get(30, TimeUnit.SECONDS)).endsWith("[DONE]");
 			// Waits for the 2 s command timeout, then refuses.
@@ -241,7 +235,7 @@ class MeteringOutageTests {
 			call(lenient).expectStatus().isOk().expectBody(byte[].class).returnResult();
 		}
 		finally {
-			redis.signal("CONT");
+			redis.thaw();
 		}
 		// Redis kept the months: the calls settled while it was frozen are charged to
 		// them once, and the refused call's admission (run late by Redis) is released.
@@ -249,108 +243,6 @@ class MeteringOutageTests {
 		awaitAllowanceMatchesRecords(lenient.userId(), 2);
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.pending.size() == 0);
 		assertThat(status(strict)).isEqualTo(200);
-	}
-
-	/** A redis-server of this test's own: no persistence, killed and started at will. */
-	static final class PrivateRedis {
-
-		final int port = freePort();
-
-		private Process process;
-
-		PrivateRedis() {
-			start();
-		}
-
-		synchronized void start() {
-			try {
-				Path log = Files.createTempFile("redis-outage-", ".log");
-				this.process = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(this.port),
-						"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no")
-					.redirectErrorStream(true)
-					.redirectOutput(log.toFile())
-					.start();
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException("Cannot start redis-server", ex);
-			}
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-			while (!answers()) {
-				if (System.nanoTime() > deadline || !this.process.isAlive()) {
-					throw new IllegalStateException("redis-server did not start on port " + this.port);
-				}
-				sleep(50);
-			}
-		}
-
-		synchronized void ensureRunning() {
-			if (this.process == null || !this.process.isAlive()) {
-				start();
-			}
-			else {
-				signal("CONT");
-			}
-		}
-
-		synchronized void kill() {
-			if (this.process != null) {
-				this.process.destroyForcibly();
-				try {
-					this.process.waitFor(10, TimeUnit.SECONDS);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-			}
-		}
-
-		/** Sends SIGSTOP / SIGCONT to the server process. */
-		synchronized void signal(String name) {
-			try {
-				new ProcessBuilder("kill", "-" + name, Long.toString(this.process.pid())).start().waitFor();
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
-		private boolean answers() {
-			try (Socket socket = new Socket("127.0.0.1", this.port)) {
-				socket.setSoTimeout(1000);
-				OutputStream out = socket.getOutputStream();
-				out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-				out.flush();
-				InputStream in = socket.getInputStream();
-				byte[] reply = new byte[7];
-				int read = in.read(reply);
-				return read > 0 && new String(reply, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG");
-			}
-			catch (IOException ex) {
-				return false;
-			}
-		}
-
-		private static int freePort() {
-			try (ServerSocket socket = new ServerSocket(0)) {
-				return socket.getLocalPort();
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		}
-
-		private static void sleep(long millis) {
-			try {
-				Thread.sleep(millis);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
 	}
 
 }

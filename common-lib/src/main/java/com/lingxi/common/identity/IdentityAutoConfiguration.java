@@ -38,7 +38,7 @@ public final class IdentityAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdentityWebFilter identityWebFilter(IdentityProperties identity, TrustProperties trust, Environment environment,
-			ObjectProvider<RequestMappingHandlerMapping> mappings, ManagementPorts managementPorts) {
+			ObjectProvider<RequestMappingHandlerMapping> mappings, ObjectProvider<ManagementPorts> managementPorts) {
 		String self = trust.serviceName(environment);
 		if (trust.edgeKey() == null || trust.edgeKey().isBlank()) {
 			throw new IllegalStateException("lingxi.trust.edge-key (LINGXI_TRUST_EDGE_KEY) is not set, so " + self
@@ -51,7 +51,7 @@ public final class IdentityAutoConfiguration {
 		ServiceTokenVerifier services = new ServiceTokenVerifier(self, ServiceKeys.peers(trust.peerKeys()),
 				trust.clockSkew(), Clock.systemUTC());
 		return new IdentityWebFilter(identity, PathRules.of(trust.exemptPaths()), edge, services,
-				new InternalCallers(mappings), managementPorts);
+				new InternalCallers(mappings), managementPorts.getIfAvailable(ManagementPorts::new));
 	}
 
 	@Bean

@@ -28,7 +28,7 @@ class ObservabilityAutoConfigurationTests {
 
 	@Test
 	void everyMeterCarriesApplicationAndInstanceTags() {
-		ReactiveWebTestApp.runner()
+		ReactiveWebTestApp.runner("test-service")
 			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
 					SimpleMetricsExportAutoConfiguration.class, ObservabilityAutoConfiguration.class))
 			.withPropertyValues("spring.application.name=user-service", "lingxi.observability.instance=pod-7")
@@ -45,12 +45,12 @@ class ObservabilityAutoConfigurationTests {
 
 	@Test
 	void requestIdIsInTheLoggingContextOnEveryThreadOfTheRequest() {
-		ReactiveWebTestApp.runner()
+		ReactiveWebTestApp.runner("test-service")
 			.withConfiguration(AutoConfigurations.of(ReactorAutoConfiguration.class, ProblemAutoConfiguration.class,
 					IdentityAutoConfiguration.class, ObservabilityAutoConfiguration.class))
 			.withPropertyValues("spring.reactor.context-propagation=auto")
 			.withUserConfiguration(Endpoints.class)
-			.run((context) -> ReactiveWebTestApp.client(context)
+			.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 				.get()
 				.uri("/mdc")
 				.header(IdentityHeaders.REQUEST_ID, "trace-me-1")

@@ -42,14 +42,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ProblemAutoConfigurationTests {
 
-	private final ReactiveWebApplicationContextRunner runner = ReactiveWebTestApp.runner()
+	private final ReactiveWebApplicationContextRunner runner = ReactiveWebTestApp.runner("test-service")
 		.withConfiguration(AutoConfigurations.of(ProblemAutoConfiguration.class, IdentityAutoConfiguration.class))
 		.withPropertyValues("spring.http.codecs.max-in-memory-size=1KB", "lingxi.identity.protected-paths=/none/**")
 		.withUserConfiguration(Endpoints.class);
 
 	@Test
 	void invalidFieldsAreListedByName() {
-		this.runner.run((context) -> ReactiveWebTestApp.client(context)
+		this.runner.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 			.post()
 			.uri("/things")
 			.contentType(MediaType.APPLICATION_JSON)
@@ -77,7 +77,7 @@ class ProblemAutoConfigurationTests {
 	@Test
 	void malformedJsonIsABadRequestWithoutParserInternals() {
 		this.runner.run((context) -> {
-			String body = ReactiveWebTestApp.client(context)
+			String body = ReactiveWebTestApp.clientThroughTheGateway(context)
 				.post()
 				.uri("/things")
 				.contentType(MediaType.APPLICATION_JSON)
@@ -94,7 +94,7 @@ class ProblemAutoConfigurationTests {
 
 	@Test
 	void unknownRouteIsA404Problem() {
-		this.runner.run((context) -> ReactiveWebTestApp.client(context)
+		this.runner.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 			.get()
 			.uri("/nowhere")
 			.exchange()
@@ -111,7 +111,7 @@ class ProblemAutoConfigurationTests {
 
 	@Test
 	void unsupportedMediaTypeIs415() {
-		this.runner.run((context) -> ReactiveWebTestApp.client(context)
+		this.runner.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 			.post()
 			.uri("/things")
 			.contentType(MediaType.TEXT_PLAIN)
@@ -126,7 +126,7 @@ class ProblemAutoConfigurationTests {
 
 	@Test
 	void wrongMethodIs405WithAllow() {
-		this.runner.run((context) -> ReactiveWebTestApp.client(context)
+		this.runner.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 			.delete()
 			.uri("/things")
 			.exchange()
@@ -138,7 +138,7 @@ class ProblemAutoConfigurationTests {
 
 	@Test
 	void bodyOverTheLimitIs413() {
-		this.runner.run((context) -> ReactiveWebTestApp.client(context)
+		this.runner.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 			.post()
 			.uri("/things")
 			.contentType(MediaType.APPLICATION_JSON)
@@ -153,7 +153,7 @@ class ProblemAutoConfigurationTests {
 
 	@Test
 	void domainProblemKeepsItsTypeHeadersAndMembers() {
-		this.runner.run((context) -> ReactiveWebTestApp.client(context)
+		this.runner.run((context) -> ReactiveWebTestApp.clientThroughTheGateway(context)
 			.get()
 			.uri("/busy")
 			.exchange()
@@ -173,7 +173,7 @@ class ProblemAutoConfigurationTests {
 	@Test
 	void unexpectedErrorIsA500WithoutStackTraceButWithRequestId() {
 		this.runner.run((context) -> {
-			String body = ReactiveWebTestApp.client(context)
+			String body = ReactiveWebTestApp.clientThroughTheGateway(context)
 				.get()
 				.uri("/boom")
 				.header("X-Request-Id", "req-123")
@@ -212,7 +212,7 @@ class ProblemAutoConfigurationTests {
 							"/upstream/leaky-problem", 502, "/upstream/redis-disconnected", 503,
 							"/upstream/database-unreachable", 503);
 					expected.forEach((path, status) -> {
-						String body = ReactiveWebTestApp.client(context)
+						String body = ReactiveWebTestApp.clientThroughTheGateway(context)
 							.get()
 							.uri(path)
 							.header("X-Request-Id", "req-leak")

@@ -1,5 +1,7 @@
 package com.lingxi.common.test;
 
+import java.time.Clock;
+
 import reactor.core.publisher.Mono;
 
 import org.springframework.web.reactive.function.client.ClientRequest;
@@ -7,6 +9,9 @@ import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
 import org.springframework.web.reactive.function.client.ExchangeFunction;
 
+import com.lingxi.common.identity.IdentityHeaders;
+import com.lingxi.common.identity.RequestIds;
+import com.lingxi.common.trust.EdgeAssertion;
 import com.lingxi.common.trust.TrustHeaders;
 
 /**
@@ -35,9 +40,12 @@ final class AsIfThroughTheGateway implements ExchangeFilterFunction {
 				|| request.url().getPath().startsWith("/internal/")) {
 			return next.exchange(request);
 		}
-		return next.exchange(ClientRequest.from(request)
-			.header(TrustHeaders.EDGE, TestTrust.anonymousAssertion(this.service, "127.0.0.1"))
-			.build());
+		// As the gateway does, a well-formed request id of the client's is kept.
+		String requestId = RequestIds.accept(request.headers().getFirst(IdentityHeaders.REQUEST_ID));
+		String assertion = TestTrust.edgeAssertion(this.service,
+				EdgeAssertion.anonymous((requestId != null) ? requestId : RequestIds.generate(), "127.0.0.1"),
+				Clock.systemUTC());
+		return next.exchange(ClientRequest.from(request).header(TrustHeaders.EDGE, assertion).build());
 	}
 
 }

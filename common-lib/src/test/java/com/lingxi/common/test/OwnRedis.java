@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,15 +67,56 @@ public final class OwnRedis implements AutoCloseable {
 		}
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 		while (System.nanoTime() < deadline) {
-			try (Socket socket = new Socket()) {
-				socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
+			if (answers()) {
 				return this;
 			}
-			catch (IOException ex) {
-				sleep();
+			if (!this.process.isAlive()) {
+				break;
 			}
+			sleep();
 		}
 		throw new IllegalStateException("redis-server did not start on port " + this.port);
+	}
+
+	/** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+	public synchronized void freeze() {
+		signal("STOP");
+	}
+
+	/** Lets a frozen server go on (SIGCONT). */
+	public synchronized void thaw() {
+		signal("CONT");
+	}
+
+	private void signal(String name) {
+		if (this.process == null || !this.process.isAlive()) {
+			return;
+		}
+		try {
+			new ProcessBuilder("kill", "-" + name, Long.toString(this.process.pid())).start().waitFor();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Whether the server answers a PING (accepting connections is not enough). */
+	private boolean answers() {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
+			socket.setSoTimeout(1000);
+			socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+			socket.getOutputStream().flush();
+			byte[] reply = new byte[7];
+			int read = socket.getInputStream().read(reply);
+			return read > 0 && new String(reply, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG");
+		}
+		catch (IOException ex) {
+			return false;
+		}
 	}
 
 	/** Kills the server (as a crash would). */

@@ -12,6 +12,8 @@ import org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConf
 import org.springframework.context.ApplicationContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import com.lingxi.common.trust.TrustAutoConfiguration;
+
 /**
  * A reactive web application context without a server, as Boot builds one, for runner
  * tests.
@@ -30,6 +32,31 @@ public final class ReactiveWebTestApp {
 				PropertyPlaceholderAutoConfiguration.class, JacksonAutoConfiguration.class,
 				CodecsAutoConfiguration.class, ValidationAutoConfiguration.class, WebFluxAutoConfiguration.class,
 				HttpHandlerAutoConfiguration.class, ErrorWebFluxAutoConfiguration.class));
+	}
+
+	/**
+	 * A runner as {@link #runner()}, for a service named {@code service} with its
+	 * credentials ({@link TestTrust}) and the trust auto-configuration.
+	 */
+	public static ReactiveWebApplicationContextRunner runner(String service) {
+		return runner().withConfiguration(AutoConfigurations.of(TrustAutoConfiguration.class))
+			.withPropertyValues("spring.application.name=" + service)
+			.withPropertyValues(TestTrust.properties(service)
+				.entrySet()
+				.stream()
+				.map((entry) -> entry.getKey() + "=" + entry.getValue())
+				.toArray(String[]::new));
+	}
+
+	/**
+	 * A client for the context's HTTP handler whose requests arrive as the gateway
+	 * forwards an anonymous caller's (see {@link AsIfThroughTheGateway}).
+	 */
+	public static WebTestClient clientThroughTheGateway(ApplicationContext context) {
+		return WebTestClient.bindToApplicationContext(context)
+			.configureClient()
+			.filter(new AsIfThroughTheGateway(context.getEnvironment().getProperty("spring.application.name")))
+			.build();
 	}
 
 	/** A client for the context's HTTP handler. */
