@@ -93,7 +93,7 @@ class SecurityAttackTests {
 		// A plan with a small allowance, for racing the quota.
 		own.get("billing-service")
 			.addAll(List.of("--lingxi.billing.plans.tiny.display-name=Tiny",
-					"--lingxi.billing.plans.tiny.monthly-tokens=2000",
+					"--lingxi.billing.plans.tiny.monthly-tokens=1200",
 					"--lingxi.billing.plans.tiny.requests-per-minute=1000",
 					"--lingxi.billing.plans.tiny.tokens-per-minute=10000000",
 					"--lingxi.billing.plans.tiny.agents-per-team=3", "--lingxi.billing.plans.tiny.instance-cpu=500m",
@@ -390,13 +390,13 @@ class SecurityAttackTests {
 		assertThat(chat(key, 50_000_000, null).status()).isEqualTo(200);
 		awaitUsage(daveToken, 3);
 
-		// Twelve parallel calls at the edge of a small allowance overspend by one call at
-		// most.
+		// Twenty parallel calls at the edge of a small allowance (1,200 tokens, some used
+		// above) overspend by one call at most.
 		operator("billing-service", "POST", "/internal/users/" + daveId + "/plan", "{\"plan\":\"tiny\"}");
-		ExecutorService pool = Executors.newFixedThreadPool(12);
+		ExecutorService pool = Executors.newFixedThreadPool(20);
 		try {
 			List<Future<Answer>> calls = new ArrayList<>();
-			for (int i = 0; i < 12; i++) {
+			for (int i = 0; i < 20; i++) {
 				calls.add(pool.submit((Callable<Answer>) () -> chat(key, 200, null)));
 			}
 			int refused = 0;

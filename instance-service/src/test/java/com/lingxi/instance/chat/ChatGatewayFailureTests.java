@@ -225,8 +225,7 @@ class ChatGatewayFailureTests {
 					.bodyValue(Map.of("model", "openclaw/assistant", "messages",
 							List.of(Map.of("role", "user", "content", "hello")))));
 		for (WebTestClient.RequestHeadersSpec<?> request : requests) {
-			String body = request.headers(TestTrust.asUser("instance-service", user, "free"))
-				.header("X-Request-Id", "req-gw")
+			String body = request.headers(TestTrust.asUser("instance-service", user, "free", "req-gw"))
 				.exchange()
 				.expectStatus()
 				.isEqualTo(502)
