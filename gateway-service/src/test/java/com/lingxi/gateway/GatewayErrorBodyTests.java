@@ -103,14 +103,18 @@ class GatewayErrorBodyTests {
 
 	@Test
 	void theFallbackEndpointCannotBeCalledDirectly() {
+		// (An encoded slash is refused before routing, as every ambiguous path is: 400.)
 		for (String path : List.of("/fallback/instance-service", "/fallback/http:%2F%2F10.0.3.7:8082")) {
 			this.http.get()
 				.uri(path)
 				.exchange()
 				.expectStatus()
-				.isNotFound()
+				.value((status) -> assertThat(status).isIn(400, 404))
 				.expectHeader()
-				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody()
+				.jsonPath("$.detail")
+				.value((String detail) -> assertThat(detail).doesNotContain("10.0.3.7"));
 		}
 	}
 

@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 
 import org.springframework.http.HttpHeaders;
 
+import com.lingxi.common.identity.IdentityHeaders;
 import com.lingxi.common.identity.RequestIds;
 import com.lingxi.common.trust.EdgeAssertion;
 import com.lingxi.common.trust.EdgeAssertions;
@@ -135,6 +136,20 @@ public final class TestTrust {
 	/** Headers of a request the gateway forwards for a signed-in user. */
 	public static Consumer<HttpHeaders> asUser(String audience, UUID user, String plan) {
 		return (headers) -> headers.set(TrustHeaders.EDGE, edgeAssertion(audience, user, plan));
+	}
+
+	/**
+	 * As {@link #asUser(String, UUID, String)}, for a request whose id the client chose
+	 * (the gateway keeps a well-formed one).
+	 */
+	public static Consumer<HttpHeaders> asUser(String audience, UUID user, String plan, String requestId) {
+		return (headers) -> {
+			headers.set(TrustHeaders.EDGE,
+					edgeAssertion(audience,
+							new EdgeAssertion(requestId, "127.0.0.1", user, plan, "test-" + RequestIds.generate()),
+							Clock.systemUTC()));
+			headers.set(IdentityHeaders.REQUEST_ID, requestId);
+		};
 	}
 
 	/**
