@@ -1,18 +1,25 @@
 #!/usr/bin/env node
-// Puts a Lingxi gateway's files on its state volume. Two modes, both in the gateway's pod:
+// Puts a Lingxi gateway's files on its state volume. Three modes:
 //
-//   node lingxi-files.mjs seed    init container: copies the seed Secret's files.json to the state
-//                                 directory before the gateway starts, once per seed hash
-//   node lingxi-files.mjs serve   sidecar: PUT /v1/files writes files while the gateway runs, for
-//                                 instance-service only (NetworkPolicy), with the gateway's token
+//   node lingxi-files.mjs seed    Kubernetes init container: copies the seed Secret's files.json to
+//                                 the state directory before the gateway starts, once per seed hash
+//   node lingxi-files.mjs serve   Kubernetes sidecar: PUT /v1/files writes files while the gateway
+//                                 runs, for instance-service only (NetworkPolicy), with the gateway's
+//                                 token
+//   node lingxi-files.mjs run     the container runtime's entry point: applies the batches of files
+//                                 instance-service left in /data/.lingxi-pending while the container
+//                                 was stopped (in name order, each removed once applied), then runs
+//                                 the gateway with the file service beside it, and exits with the
+//                                 gateway's exit code (78: configuration refused)
 //
 // Every file is written as a temporary file in the target's folder and renamed over it, so the
 // gateway (which hot-reloads workspace files) never reads half a file. Paths are relative to the
 // state directory and never leave it. No dependencies beyond Node's standard library.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 const CONFIG_ERROR = 78; // what OpenClaw exits with on a bad configuration (EX_CONFIG)
@@ -193,7 +200,51 @@ function serve() {
   });
   server.requestTimeout = 60_000;
   server.listen(port, '0.0.0.0', () => log(`serving ${STATE} on port ${port}`));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  return server;
+}
+
+// --- run (container runtime) ---
+
+const PENDING = resolve(process.env.LINGXI_PENDING_DIR || '/data/.lingxi-pending');
+const GATEWAY_PORT = process.env.LINGXI_GATEWAY_PORT || '18789';
+
+async function applyPending() {
+  await mkdir(STATE, { recursive: true, mode: 0o750 });
+  if (process.env.HOME) {
+    await mkdir(process.env.HOME, { recursive: true, mode: 0o750 });
+  }
+  if (!existsSync(PENDING)) {
+    return;
+  }
+  const batches = (await readdir(PENDING)).filter((name) => name.endsWith('.json')).sort();
+  for (const name of batches) {
+    const files = JSON.parse(await readFile(join(PENDING, name), 'utf8'));
+    await writeAll(files);
+    await rm(join(PENDING, name));
+    log(`applied ${name}: ${files.length} files`);
+  }
+}
+
+async function run() {
+  await applyPending();
+  if (!existsSync(join(STATE, 'openclaw.json'))) {
+    log('no openclaw.json on the volume: nothing to start the gateway with');
+    return CONFIG_ERROR;
+  }
+  const server = serve();
+  const entry = process.env.LINGXI_OPENCLAW_ENTRY || '/opt/openclaw/node_modules/openclaw/openclaw.mjs';
+  const gateway = spawn(process.execPath, [entry, 'gateway', 'run', '--port', GATEWAY_PORT, '--bind', 'lan'],
+    { stdio: 'inherit' });
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.on(signal, () => gateway.kill(signal));
+  }
+  return new Promise((done) => {
+    gateway.on('exit', (code, signal) => {
+      log(`gateway exited with ${code ?? signal}`);
+      server.close();
+      done(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1));
+    });
+  });
 }
 
 const mode = process.argv[2];
@@ -203,8 +254,14 @@ if (mode === 'seed') {
     process.exit(1);
   });
 } else if (mode === 'serve') {
-  serve();
+  const server = serve();
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else if (mode === 'run') {
+  run().then((code) => process.exit(code), (error) => {
+    log(`start failed: ${error.message}`);
+    process.exit(error instanceof BadRequest || error instanceof SyntaxError ? CONFIG_ERROR : 1);
+  });
 } else {
-  process.stderr.write('usage: lingxi-files.mjs seed|serve\n');
+  process.stderr.write('usage: lingxi-files.mjs seed|serve|run\n');
   process.exit(2);
 }
