@@ -24,10 +24,22 @@ public final class FakeModel {
 
 	private final DisposableServer server;
 
+	private final String reachedAt;
+
 	public FakeModel() {
+		this("127.0.0.1", 0, "127.0.0.1");
+	}
+
+	/**
+	 * A model bound to {@code host:port}, announcing itself as reached at
+	 * {@code reachedAt} (gateways in containers reach the host at their network's gateway
+	 * address).
+	 */
+	public FakeModel(String host, int port, String reachedAt) {
+		this.reachedAt = reachedAt;
 		this.server = HttpServer.create()
-			.host("127.0.0.1")
-			.port(0)
+			.host(host)
+			.port(port)
 			.route((routes) -> routes
 				.get("/v1/models",
 						(request, response) -> response.header("Content-Type", "application/json")
@@ -59,7 +71,7 @@ public final class FakeModel {
 	}
 
 	public String baseUrl() {
-		return "http://127.0.0.1:" + this.server.port() + "/v1";
+		return "http://" + this.reachedAt + ":" + this.server.port() + "/v1";
 	}
 
 	public void stop() {
