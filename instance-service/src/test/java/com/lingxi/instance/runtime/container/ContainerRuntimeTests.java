@@ -61,14 +61,13 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerRuntimeTests {
 
-	static final String NETWORK = "lingxi-test-gateways";
+	static final String NETWORK = TestGatewayNetwork.NAME;
 
-	static final String SUBNET = "10.89.61.0/24";
+	static final String SUBNET = TestGatewayNetwork.SUBNET;
 
-	static final String HOST = "10.89.61.1";
+	static final String HOST = TestGatewayNetwork.HOST;
 
-	/** The one port the test network's firewall admits (the model proxy's, in tests). */
-	static final int PROXY_PORT = 18086;
+	static final int PROXY_PORT = TestGatewayNetwork.PROXY_PORT;
 
 	static final InstanceProperties.Resources FREE = new InstanceProperties.Resources("250m", "1", "1Gi", "1536Mi",
 			"2Gi");
@@ -109,7 +108,7 @@ class ContainerRuntimeTests {
 
 	@BeforeAll
 	static void start() throws Exception {
-		network("up");
+		TestGatewayNetwork.up();
 		model = new FakeModel("0.0.0.0", PROXY_PORT, HOST);
 		Map<String, String> settings = new HashMap<>();
 		String prefix = "lingxi.instances.container";
@@ -287,12 +286,7 @@ class ContainerRuntimeTests {
 		List<String> line = new ArrayList<>(
 				List.of("podman", "--runtime", "runc", "exec", properties.name(instanceId)));
 		line.addAll((command.length == 1) ? List.of("sh", "-c", command[0]) : List.of(command));
-		try {
-			return command(line.toArray(String[]::new));
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException(ex);
-		}
+		return command(line.toArray(String[]::new));
 	}
 
 	/**
@@ -318,20 +312,8 @@ class ContainerRuntimeTests {
 		return null;
 	}
 
-	private static void network(String action) throws Exception {
-		command("../deploy/container/gateway-network.sh", action);
-	}
-
-	private static String command(String... command) throws Exception {
-		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-		builder.environment().put("LINGXI_GATEWAY_NETWORK", NETWORK);
-		builder.environment().put("LINGXI_GATEWAY_SUBNET", SUBNET);
-		builder.environment().put("LINGXI_MODEL_PROXY_PORT", Integer.toString(PROXY_PORT));
-		Process process = builder.start();
-		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-		assertThat(process.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
-		return output.strip();
+	private static String command(String... command) {
+		return TestGatewayNetwork.run(command);
 	}
 
 	static InstanceSpec spec(UUID instanceId, String token, List<GatewayFile> files) {
