@@ -10,13 +10,20 @@ Phases (each prints a Markdown table and appends it to the results file):
   chat     N chats through the platform (gateway -> instance-service -> the user's gateway) and N
            straight to the user's gateway (its token read from its process environment, which
            only the machine's owner can do), same prompt, same model proxy behind both.
-  memory   resident memory of the user's gateway process (and its children).
+  memory   resident memory of the user's gateway process (and its children); on the container
+           runtime also the container's own memory figure (its cgroup's usage, as podman stats
+           reports it), which counts the page cache its files brought in.
+
+--runtime local|container says where the platform runs gateways (how to find a gateway's
+process, address and token); --label prefixes the tables' rows. signups also times each new
+user's first answer: from READY until the first streamed words of a chat.
 """
 
 import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 import urllib.error
@@ -109,6 +116,22 @@ def warm_gateways():
     return 0
 
 
+def first_answer(token):
+    """Time from now until the first streamed words of a chat with the default agent (ms)."""
+    request = urllib.request.Request(BASE + "/api/instance/chat", method="POST",
+                                     data=json.dumps({"agentId": "assistant", "message": "Hello!"}).encode())
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", "Bearer " + token)
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=300) as response:
+        for line in response:
+            if line.startswith(b"event:delta"):
+                took = (time.monotonic() - started) * 1000
+                response.read()  # let the chat finish, so that it is metered and the next one is alone
+                return took
+    sys.exit("the first chat ended without an answer")
+
+
 def delete_instance(token):
     call("DELETE", "/api/instance/delete", token=token)
     for _ in range(600):
@@ -120,7 +143,7 @@ def delete_instance(token):
 
 
 def phase_signups(args, out):
-    times, paths = [], []
+    times, paths, answers = [], [], []
     # The first warm sign-up after a start pays for the services' JIT and first calls to each
     # other; it is made and reported, but not counted.
     warmup = args.warmup if args.warmup is not None else (1 if args.expect == "warm" else 0)
@@ -143,15 +166,19 @@ def phase_signups(args, out):
             continue
         times.append(took)
         paths.append(path)
-        print("  sign-up %2d (%s): READY after %.0f ms" % (i + 1, paths[-1], took), flush=True)
+        answers.append(first_answer(token))
+        print("  sign-up %2d (%s): READY after %.0f ms, first answer %.0f ms later" % (i + 1, paths[-1], took,
+                                                                                       answers[-1]), flush=True)
         if not args.keep_last or i < args.count - 1:
             delete_instance(token)
         else:
             with open(args.token_file, "w") as handle:
                 handle.write(token)
     unexpected = [p for p in paths if p != args.expect]
-    out.append("| %s | %d | %s |%s" % (args.expect, len(times), summary(times),
-                                        " (%d took the other path)" % len(unexpected) if unexpected else ""))
+    out.append("| %s%s | %d | %s |%s" % (args.label, args.expect, len(times), summary(times),
+                                          " (%d took the other path)" % len(unexpected) if unexpected else ""))
+    out.append("| %s%s: first answer after READY | %d | %s |" % (args.label, args.expect, len(answers),
+                                                                  summary(answers)))
 
 
 def phase_apply(args, out):
@@ -183,10 +210,23 @@ def phase_apply(args, out):
             time.sleep(0.1)
         times.append((time.monotonic() - started) * 1000)
         print("  change %2d: applied after %.0f ms" % (i + 1, times[-1]), flush=True)
-    out.append("| agent added or removed → applied live | %d | %s |" % (len(times), summary(times)))
+    out.append("| %sagent added or removed → applied live | %d | %s |" % (args.label, len(times), summary(times)))
 
 
-def gateway_of(token):
+def container_of(token):
+    status, body = call("GET", "/api/instance/status", token=token)
+    name = "lingxi-gw-" + body["instanceId"]
+    inspect = json.loads(subprocess.run(["podman", "--runtime", "runc", "inspect", name], check=True,
+                                        capture_output=True).stdout)[0]
+    return name, inspect
+
+
+def gateway_of(token, runtime="local"):
+    if runtime == "container":
+        name, inspect = container_of(token)
+        secret = next(v.split("=", 1)[1] for v in inspect["Config"]["Env"] if v.startswith("OPENCLAW_GATEWAY_TOKEN="))
+        address = next(iter(inspect["NetworkSettings"]["Networks"].values()))["IPAddress"]
+        return inspect["State"]["Pid"], "http://%s:18789" % address, secret
     status, body = call("GET", "/api/instance/status", token=token)
     folder = os.path.join(INSTANCES, body["instanceId"])
     pid = int(open(os.path.join(folder, "pid")).read())
@@ -207,16 +247,17 @@ def timed_chat(base, path, token):
 
 def phase_chat(args, out):
     token = open(args.token_file).read().strip()
-    _, endpoint, secret = gateway_of(token)
+    _, endpoint, secret = gateway_of(token, args.runtime)
     for _ in range(3):
         timed_chat(BASE, "/api/instance/v1/chat/completions", token)
     platform, direct = [], []
     for _ in range(args.count):
         platform.append(timed_chat(BASE, "/api/instance/v1/chat/completions", token))
         direct.append(timed_chat(endpoint, "/v1/chat/completions", secret))
-    out.append("| through the platform | %d | %s |" % (len(platform), summary(platform)))
-    out.append("| straight to the gateway | %d | %s |" % (len(direct), summary(direct)))
-    out.append("| difference of medians | | %.0f ms | | | |" % (statistics.median(platform) - statistics.median(direct)))
+    out.append("| %sthrough the platform | %d | %s |" % (args.label, len(platform), summary(platform)))
+    out.append("| %sstraight to the gateway | %d | %s |" % (args.label, len(direct), summary(direct)))
+    out.append("| %sdifference of medians | | %.0f ms | | | |" % (args.label, statistics.median(platform)
+                                                                  - statistics.median(direct)))
 
 
 def rss_kb(pid):
@@ -238,8 +279,13 @@ def rss_kb(pid):
 
 def phase_memory(args, out):
     token = open(args.token_file).read().strip()
-    pid, _, _ = gateway_of(token)
-    out.append("| gateway process tree, after the chats | %.0f MB |" % (rss_kb(pid) / 1024))
+    pid, _, _ = gateway_of(token, args.runtime)
+    out.append("| %sgateway process tree (resident), after the chats | %.0f MB |" % (args.label, rss_kb(pid) / 1024))
+    if args.runtime == "container":
+        name, _ = container_of(token)
+        stats = json.loads(subprocess.run(["podman", "--runtime", "runc", "stats", "--no-stream", "--format", "json",
+                                           name], check=True, capture_output=True).stdout)[0]
+        out.append("| %sgateway container (cgroup usage), after the chats | %s |" % (args.label, stats["mem_usage"]))
 
 
 def main():
@@ -250,6 +296,8 @@ def main():
     parser.add_argument("--phone-base", type=int, default=int(time.time()) % 100000000)
     parser.add_argument("--settle", type=float, default=2.0, help="seconds between a refill and the next sign-up")
     parser.add_argument("--keep-last", action="store_true")
+    parser.add_argument("--runtime", choices=["local", "container"], default="local")
+    parser.add_argument("--label", default="", help="prefix of the rows' first column")
     parser.add_argument("--warmup", type=int, default=None, help="sign-ups made first and not counted (warm: 1)")
     parser.add_argument("--token-file", default=os.path.join(ROOT, "var", "bench", "instance", "token"))
     parser.add_argument("--results", default=os.path.join(ROOT, "var", "bench", "instance", "results.md"))
