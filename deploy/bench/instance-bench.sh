@@ -35,6 +35,9 @@ for runtime in $RUNTIMES; do
 BENCH="python3 deploy/bench/instance_bench.py --results $RESULTS --runtime $runtime --label $runtime,"
 ./lingxi down >/dev/null
 LINGXI_RUNTIME=$runtime LINGXI_POOL_TARGET=1 ./lingxi up
+# Gateways that `down` stopped are still in the pool's rows until the reconciler has started them
+# again (a gateway takes about 30 s): no sign-up before that.
+sleep 90
 
 {
   echo

@@ -11,6 +11,8 @@
 #   LINGXI_GATEWAY_NETWORK=lingxi-gateways     Podman/Docker network name
 #   LINGXI_GATEWAY_SUBNET=10.89.60.0/24        its subnet; the host is .1 on it
 #   LINGXI_MODEL_PROXY_PORT=8086               the one port containers may reach, on the host's .1
+#   LINGXI_CONTAINER_CLI=podman                podman, or docker for a host whose engine is Docker's
+#                                              (its bridge is then named lxgw-<first 8 of the name>)
 #
 # What the rules do (tables inet and bridge lingxi_<network>, on the bridge Podman made for it):
 #   - from the bridge into this host: only TCP to <host .1>:<model proxy port> (and the replies of
@@ -38,11 +40,16 @@ host_address() {
 }
 HOST_IP=$(host_address)
 
-podman_() { podman --runtime runc "$@"; }
+CLI="${LINGXI_CONTAINER_CLI:-podman}"
+engine_cli() {
+  if [ "$CLI" = podman ]; then podman --runtime runc "$@"; else "$CLI" "$@"; fi
+}
+DOCKER_BRIDGE="lxgw-$(printf '%s' "$NETWORK" | sha256sum | cut -c1-8)"
 
 # The bridge interface Podman gave the network (podman0, podman1, ...).
 bridge() {
-  podman_ network inspect --format '{{ .NetworkInterface }}' "$NETWORK" 2>/dev/null || echo "<bridge of $NETWORK>"
+  if [ "$CLI" = docker ]; then echo "$DOCKER_BRIDGE"; return; fi
+  engine_cli network inspect --format '{{ .NetworkInterface }}' "$NETWORK" 2>/dev/null || echo "<bridge of $NETWORK>"
 }
 
 rules() {
@@ -71,16 +78,26 @@ table bridge $TABLE {
 EOF
 }
 
-network_exists() { podman_ network exists "$NETWORK" 2>/dev/null; }
+network_exists() { engine_cli network inspect "$NETWORK" >/dev/null 2>&1; }
 
 up() {
   command -v nft >/dev/null || { echo "nft is missing (apt-get install nftables)" >&2; exit 1; }
   if ! network_exists; then
-    podman_ network create --driver bridge --subnet "$SUBNET" --gateway "$HOST_IP" \
-      --disable-dns --label cloud.lingxi.network=gateways "$NETWORK" >/dev/null
+    if [ "$CLI" = docker ]; then
+      # Docker's user-defined networks have no resolver to turn off; the firewall drops port 53.
+      engine_cli network create --driver bridge --subnet "$SUBNET" --gateway "$HOST_IP" \
+        -o "com.docker.network.bridge.name=$DOCKER_BRIDGE" --label cloud.lingxi.network=gateways "$NETWORK" >/dev/null
+    else
+      engine_cli network create --driver bridge --subnet "$SUBNET" --gateway "$HOST_IP" \
+        --disable-dns --label cloud.lingxi.network=gateways "$NETWORK" >/dev/null
+    fi
   fi
   local actual
-  actual=$(podman_ network inspect --format '{{ range .Subnets }}{{ .Subnet }}{{ end }}' "$NETWORK")
+  if [ "$CLI" = docker ]; then
+    actual=$(engine_cli network inspect --format '{{ range .IPAM.Config }}{{ .Subnet }}{{ end }}' "$NETWORK")
+  else
+    actual=$(engine_cli network inspect --format '{{ range .Subnets }}{{ .Subnet }}{{ end }}' "$NETWORK")
+  fi
   [ "$actual" = "$SUBNET" ] \
     || { echo "network $NETWORK exists with subnet '$actual', not '$SUBNET': remove it or change the settings" >&2; exit 1; }
   # Replace both tables in one transaction: there is no moment without rules.
@@ -93,7 +110,7 @@ up() {
 down() {
   local family
   for family in inet bridge; do nft delete table "$family" "$TABLE" 2>/dev/null || true; done
-  if network_exists; then podman_ network rm --force "$NETWORK" >/dev/null; fi
+  if network_exists; then engine_cli network rm "$NETWORK" >/dev/null; fi
 }
 
 check() {

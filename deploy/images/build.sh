@@ -103,7 +103,7 @@ build_base_jre() {
   debian_root "$tar" ca-certificates,openjdk-17-jre-headless "$OUT/base-jre.packages.tsv" \
     --customize-hook="chroot \"\$1\" useradd --uid $SERVICE_UID --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin lingxi"
   import_root "$tar" "$image" "$recipe" "USER $SERVICE_UID:$SERVICE_UID" "WORKDIR /" \
-    "ENV LANG=C.UTF-8" "CMD [\"java\", \"-version\"]"
+    "ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "CMD [\"java\", \"-version\"]"
   rm -f "$tar"
 }
 
@@ -130,7 +130,7 @@ build_base_gateway() {
       process.stdout.write(`${name}\t${entry.version || ""}\t${entry.license || ""}\n`);
     }') > "$OUT/base-gateway.npm.tsv"
   import_root "$tar" "$image" "$recipe" "USER $GATEWAY_UID:$GATEWAY_UID" "WORKDIR /data" \
-    "ENV LANG=C.UTF-8 HOME=/data/home" "CMD [\"node\", \"--version\"]"
+    "ENV LANG=C.UTF-8 HOME=/data/home PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "CMD [\"node\", \"--version\"]"
   rm -f "$tar"
 }
 

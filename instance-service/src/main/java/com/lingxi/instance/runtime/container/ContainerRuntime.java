@@ -4,11 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -64,6 +67,8 @@ public final class ContainerRuntime implements InstanceRuntime {
 
 	static final String INSTANCE_ID = "cloud.lingxi.instance-id";
 
+	static final String ADDRESS = "cloud.lingxi.address";
+
 	private static final Logger log = LoggerFactory.getLogger(ContainerRuntime.class);
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -87,6 +92,9 @@ public final class ContainerRuntime implements InstanceRuntime {
 	private final int gid;
 
 	private final AtomicLong batches = new AtomicLong();
+
+	/** Addresses handed out to containers being created, not yet visible in a label. */
+	private final Set<String> reserved = ConcurrentHashMap.newKeySet();
 
 	public ContainerRuntime(ContainerEngine engine, ContainerRuntimeProperties properties, InstanceSecrets secrets,
 			WebClient.Builder http) {
@@ -132,9 +140,11 @@ public final class ContainerRuntime implements InstanceRuntime {
 	public Mono<Placement> create(InstanceSpec spec) {
 		UUID id = spec.instanceId();
 		String name = this.properties.name(id);
-		return this.engine.createVolume(name, labels(id))
+		return this.engine.createVolume(name, labels(id, null))
 			.then(this.engine.remove(name))
-			.then(this.engine.createContainer(name, document(spec)))
+			.then(Mono.usingWhen(allocateAddress(),
+					(address) -> this.engine.createContainer(name, document(spec, address)),
+					(address) -> Mono.fromRunnable(() -> this.reserved.remove(address))))
 			.then(pending(name, spec.files()))
 			.then(this.engine.start(name))
 			.then(placement(id))
@@ -236,8 +246,55 @@ public final class ContainerRuntime implements InstanceRuntime {
 				"gateway container exited with " + exit + (error.isBlank() ? "" : ": " + error));
 	}
 
+	/**
+	 * The lowest address of the gateway network that no managed container (running or
+	 * stopped) has: each container keeps its address for life, so the endpoint stored on
+	 * its instance stays right across stops, crashes and restarts, and never leads to
+	 * another user's gateway.
+	 */
+	private Mono<String> allocateAddress() {
+		return this.engine.network(this.properties.network())
+			.map((network) -> network
+				.orElseThrow(() -> new IllegalStateException("Network " + this.properties.network() + " is missing")))
+			.zipWith(this.engine.containers(MANAGED_BY, MANAGER)
+				.map((container) -> container.path("Labels").path(ADDRESS).asString(""))
+				.collectList())
+			.map((found) -> {
+				JsonNode ipam = found.getT1().path("IPAM").path("Config").path(0);
+				String subnet = ipam.path("Subnet").asString("");
+				if (!subnet.matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+")) {
+					throw new IllegalStateException(
+							"Network " + this.properties.network() + " has no IPv4 subnet (" + subnet + ")");
+				}
+				Set<String> used = new HashSet<>(found.getT2());
+				used.add(ipam.path("Gateway").asString(""));
+				int base = ipv4(subnet.substring(0, subnet.indexOf('/')));
+				int size = 1 << (32 - Integer.parseInt(subnet.substring(subnet.indexOf('/') + 1)));
+				for (int host = 2; host < size - 1; host++) {
+					String candidate = dotted(base + host);
+					if (!used.contains(candidate) && this.reserved.add(candidate)) {
+						return candidate;
+					}
+				}
+				throw new IllegalStateException("No free address left on network " + this.properties.network());
+			});
+	}
+
+	private static int ipv4(String dotted) {
+		int value = 0;
+		for (String part : dotted.split("\\.")) {
+			value = (value << 8) | Integer.parseInt(part);
+		}
+		return value;
+	}
+
+	private static String dotted(int value) {
+		return ((value >>> 24) & 0xff) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "."
+				+ (value & 0xff);
+	}
+
 	/** The Docker API create document of an instance's container. */
-	Map<String, Object> document(InstanceSpec spec) {
+	Map<String, Object> document(InstanceSpec spec, String address) {
 		UUID id = spec.instanceId();
 		Map<String, Object> host = new LinkedHashMap<>();
 		host.put("NetworkMode", this.properties.network());
@@ -263,13 +320,14 @@ public final class ContainerRuntime implements InstanceRuntime {
 						"LINGXI_MODEL_BASE_URL=" + spec.modelBaseUrl(),
 						"LINGXI_GATEWAY_PORT=" + this.properties.gatewayPort(),
 						"LINGXI_FILES_PORT=" + this.properties.filesPort()));
-		document.put("Labels", labels(id));
+		document.put("Labels", labels(id, address));
 		document.put("StopSignal", "SIGTERM");
 		document.put("StopTimeout", this.properties.stopTimeout().toSeconds());
 		document.put("ExposedPorts", Map.of(this.properties.gatewayPort() + "/tcp", Map.of(),
 				this.properties.filesPort() + "/tcp", Map.of()));
 		document.put("HostConfig", host);
-		document.put("NetworkingConfig", Map.of("EndpointsConfig", Map.of(this.properties.network(), Map.of())));
+		document.put("NetworkingConfig", Map.of("EndpointsConfig",
+				Map.of(this.properties.network(), Map.of("IPAMConfig", Map.of("IPv4Address", address)))));
 		return document;
 	}
 
@@ -281,8 +339,9 @@ public final class ContainerRuntime implements InstanceRuntime {
 		return Map.of("Name", nameAndValues[0].strip(), "Soft", soft, "Hard", hard);
 	}
 
-	private Map<String, String> labels(UUID instanceId) {
-		return Map.of(MANAGED_BY, MANAGER, INSTANCE_ID, instanceId.toString());
+	private Map<String, String> labels(UUID instanceId, String address) {
+		return (address != null) ? Map.of(MANAGED_BY, MANAGER, INSTANCE_ID, instanceId.toString(), ADDRESS, address)
+				: Map.of(MANAGED_BY, MANAGER, INSTANCE_ID, instanceId.toString());
 	}
 
 	/**

@@ -47,7 +47,7 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties(prefix = KubernetesRuntimeProperties.PREFIX)
 public record KubernetesRuntimeProperties(@DefaultValue("lingxi-instances") String namespace,
-		@DefaultValue("") String apiServerUrl, @DefaultValue("lingxi/openclaw-gateway:2026.9.6") String image,
+		@DefaultValue("") String apiServerUrl, @DefaultValue("lingxi/gateway:0.1.0-SNAPSHOT") String image,
 		@DefaultValue("IfNotPresent") String imagePullPolicy, @DefaultValue List<String> imagePullSecrets,
 		@DefaultValue("/opt/openclaw/node_modules/openclaw/openclaw.mjs") String openclawEntry,
 		@DefaultValue("/opt/lingxi/lingxi-files.mjs") String fileSyncScript, @DefaultValue("") String storageClass,

@@ -220,7 +220,9 @@ class ContainerRuntimeTests {
 		runtime.stop(asleep).block();
 		assertThat(runtime.status(asleep).block().phase()).isEqualTo(RuntimeStatus.Phase.STOPPED);
 		runtime.writeFiles(asleep, files(List.of("assistant", "coder", "pm"), "three")).block();
+		String before = alice.endpoint();
 		alice = runtime.start(asleep, spec(aliceInstance, aliceToken, List.of())).block();
+		assertThat(alice.endpoint()).as("a container keeps its address for life").isEqualTo(before);
 		gateways.awaitReady(alice.endpoint(), Duration.ofSeconds(150)).block();
 		assertThat(agents(alice, aliceToken)).containsExactlyInAnyOrder("assistant", "coder", "pm");
 		assertThat(exec(aliceInstance, "ls -A /data/.lingxi-pending")).as("applied batches are gone").isBlank();
