@@ -207,9 +207,19 @@ public final class ContainerRuntime implements InstanceRuntime {
 				.orElse(RuntimeStatus.of(RuntimeStatus.Phase.MISSING)));
 	}
 
+	/**
+	 * Instances with a container of this runtime's: the managed label and this runtime's
+	 * name prefix, so that another platform on the same engine (a test run beside
+	 * {@code ./lingxi up}) never takes this one's containers for orphans, nor the other
+	 * way round.
+	 */
 	@Override
 	public Flux<String> instanceIds() {
 		return this.engine.containers(MANAGED_BY, MANAGER)
+			.filter((container) -> container.path("Names")
+				.valueStream()
+				.map((name) -> name.asString("").replaceFirst("^/", ""))
+				.anyMatch((name) -> name.startsWith(this.properties.namePrefix())))
 			.map((container) -> container.path("Labels").path(INSTANCE_ID).asString(""))
 			.filter((id) -> !id.isEmpty())
 			.distinct();

@@ -236,6 +236,17 @@ class ContainerRuntimeTests {
 		assertThat(restarted.status(row).block().phase()).isEqualTo(RuntimeStatus.Phase.RUNNING);
 		assertThat(restarted.instanceIds().collectList().block()).contains(aliceInstance.toString(),
 				bobInstance.toString());
+		Map<String, String> otherPlatform = new HashMap<>();
+		otherPlatform.put("lingxi.instances.container.engine", properties.engine());
+		otherPlatform.put("lingxi.instances.container.network", NETWORK);
+		otherPlatform.put("lingxi.instances.container.name-prefix", "lingxi-other-gw-");
+		ContainerRuntime other = new ContainerRuntime(engine,
+				new Binder(new MapConfigurationPropertySource(otherPlatform)).bindOrCreate("lingxi.instances.container",
+						ContainerRuntimeProperties.class),
+				secrets, WebClient.builder());
+		assertThat(other.instanceIds().collectList().block())
+			.as("another platform on the same engine does not take these containers for its orphans")
+			.doesNotContain(aliceInstance.toString(), bobInstance.toString());
 		Placement again = restarted.start(row, spec(aliceInstance, aliceToken, List.of())).block();
 		assertThat(again.endpoint()).isEqualTo(alice.endpoint());
 		assertThat(again.ref().path("id").asString()).isEqualTo(alice.ref().path("id").asString());
