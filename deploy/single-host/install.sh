@@ -45,10 +45,10 @@ done
 
 # --- packages ------------------------------------------------------------------------------------
 
-step "installing the OS packages (Java 17, PostgreSQL, Redis, Nginx, Podman, nftables)"
+step "installing the OS packages (a JDK 17 to build the jars, PostgreSQL, Redis, Nginx, Podman, nftables)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
-apt-get install -y -q openjdk-17-jre-headless postgresql redis-server nginx podman runc nftables mmdebstrap \
+apt-get install -y -q openjdk-17-jdk-headless postgresql redis-server nginx podman runc nftables mmdebstrap \
   jq openssl curl npm >/dev/null
 
 # --- users ---------------------------------------------------------------------------------------
