@@ -50,7 +50,7 @@ OPENCLAW_VERSION=$(sed -n 's/^OPENCLAW_VERSION=//p' "$ROOT/deploy/install-opencl
 NODE_VERSION=$(sed -n 's/^NODE_VERSION=//p' "$ROOT/deploy/install-openclaw.sh")
 
 [ "$(id -u)" = 0 ] || die "building images needs root (mmdebstrap --mode=root, rootful Podman)"
-for tool in mmdebstrap podman jq; do
+for tool in mmdebstrap podman jq unzip; do
   command -v "$tool" >/dev/null || die "$tool is missing (./lingxi images installs it)"
 done
 mkdir -p "$OUT"
@@ -67,13 +67,15 @@ image_label() {
 }
 
 # mmdebstrap options shared by both bases: no documentation, manuals or translations (copyright
-# files stay), no apt lists or caches left behind.
+# files stay), no apt lists or caches left behind. The manual folder itself must exist: OpenJDK's
+# maintainer scripts register manual pages as update-alternatives links and fail without it.
 debian_root() {
   local tar=$1 packages=$2 list=$3; shift 3
   mmdebstrap --quiet --variant=minbase --mode=root --format=tar --include="$packages" \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
+    --essential-hook='mkdir -p "$1/usr/share/man/man1"' \
     --customize-hook="chroot \"\$1\" dpkg-query -W -f '\${Package}\t\${Version}\t\${Architecture}\n' > '$list'" \
     "$@" \
     --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/cache/debconf/*-old "$1"/var/log/*' \
@@ -200,8 +202,9 @@ build_service() {
   build_on_base "lingxi/$service" "$HERE/service.Containerfile" "$work"
   debian_components "$OUT/base-jre.packages.tsv" > "$work/deb.json"
   # The jar's own SBOM (cyclonedx-maven-plugin, META-INF/sbom/application.cdx.json).
-  if unzip -p "$jar" BOOT-INF/classes/META-INF/sbom/application.cdx.json > "$work/app.cdx.json" 2>/dev/null \
-      && [ -s "$work/app.cdx.json" ]; then
+  # Spring Boot's repackaging keeps it at the jar's own META-INF/sbom.
+  if { unzip -p "$jar" META-INF/sbom/application.cdx.json || unzip -p "$jar" BOOT-INF/classes/META-INF/sbom/application.cdx.json; } \
+      > "$work/app.cdx.json" 2>/dev/null && [ -s "$work/app.cdx.json" ]; then
     jq '[.components[]? | {type, group, name, version, purl, licenses} | with_entries(select(.value != null))]' \
       "$work/app.cdx.json" > "$work/maven.json"
   else

@@ -49,7 +49,7 @@ step "installing the OS packages (a JDK 17 to build the jars, PostgreSQL, Redis,
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 apt-get install -y -q openjdk-17-jdk-headless postgresql redis-server nginx podman runc nftables mmdebstrap \
-  jq openssl curl npm >/dev/null
+  jq unzip openssl curl npm >/dev/null
 
 # --- users ---------------------------------------------------------------------------------------
 

@@ -78,12 +78,12 @@ class ImagesTests {
 		String locked = "--read-only --cap-drop ALL --security-opt no-new-privileges --ulimit nofile=1024:1024 "
 				+ "--ulimit nproc=1000:1000";
 		assertThat(podmanRun(locked, "--entrypoint", "sh", "localhost/lingxi/user-service:" + VERSION, "-c",
-				"id -u; java -version 2>&1 | head -1; touch /opt/lingxi/x 2>&1"))
+				"id -u; java -version 2>&1 | grep 'openjdk version'; touch /opt/lingxi/x 2>&1; exit 0"))
 			.startsWith("10001")
 			.contains("openjdk version \"17")
 			.contains("Read-only file system");
 		assertThat(podmanRun(locked, "localhost/lingxi/gateway:" + VERSION, "sh", "-c",
-				"id -u; node /opt/openclaw/node_modules/openclaw/openclaw.mjs --version; touch /opt/openclaw/x 2>&1"))
+				"id -u; node /opt/openclaw/node_modules/openclaw/openclaw.mjs --version; touch /opt/openclaw/x 2>&1; exit 0"))
 			.startsWith("1000")
 			.contains("OpenClaw 2026.9.6")
 			.contains("Read-only file system");
