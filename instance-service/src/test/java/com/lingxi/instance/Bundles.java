@@ -1,6 +1,9 @@
 package com.lingxi.instance;
 
+import java.util.ArrayList;
 import java.util.List;
+
+import tools.jackson.databind.JsonNode;
 
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -10,6 +13,20 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Bundles {
 
 	private Bundles() {
+	}
+
+	/**
+	 * A bundle as the files a runtime writes: its workspace files, then openclaw.json
+	 * last (as instance-service orders them).
+	 */
+	public static List<com.lingxi.instance.runtime.GatewayFile> files(ObjectNode bundle) {
+		List<com.lingxi.instance.runtime.GatewayFile> files = new ArrayList<>();
+		for (JsonNode file : bundle.path("files")) {
+			files.add(com.lingxi.instance.runtime.GatewayFile.text(file.path("path").asString(),
+					file.path("content").asString()));
+		}
+		files.add(com.lingxi.instance.runtime.GatewayFile.text("openclaw.json", bundle.path("openclaw").toString()));
+		return files;
 	}
 
 	public static ObjectNode bundle(List<String> agents, String marker) {

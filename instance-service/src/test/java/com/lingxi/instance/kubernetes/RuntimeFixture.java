@@ -2,14 +2,10 @@ package com.lingxi.instance.kubernetes;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -76,13 +72,7 @@ final class RuntimeFixture implements AutoCloseable {
 	}
 
 	static List<GatewayFile> files(List<String> agents, String marker) {
-		ObjectNode bundle = Bundles.bundle(agents, marker);
-		List<GatewayFile> files = new ArrayList<>();
-		for (JsonNode file : bundle.path("files")) {
-			files.add(GatewayFile.text(file.path("path").asString(), file.path("content").asString()));
-		}
-		files.add(GatewayFile.text("openclaw.json", bundle.path("openclaw").toString()));
-		return files;
+		return Bundles.files(Bundles.bundle(agents, marker));
 	}
 
 	/** The row instance-service would hold for an instance after {@code placement}. */

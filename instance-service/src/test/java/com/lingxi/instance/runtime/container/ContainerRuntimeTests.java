@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -269,7 +268,7 @@ class ContainerRuntimeTests {
 	void aConfigurationOpenClawRefusesEndsWithExitCode78() {
 		Placement broken = runtime
 			.create(spec(brokenInstance, InstanceSecrets.newGatewayToken(),
-					bundleFiles(Bundles.invalid(List.of("assistant")))))
+					Bundles.files(Bundles.invalid(List.of("assistant")))))
 			.block();
 		Instance row = instance(brokenInstance, "x", broken);
 		await().atMost(Duration.ofSeconds(120))
@@ -334,16 +333,7 @@ class ContainerRuntimeTests {
 	}
 
 	static List<GatewayFile> files(List<String> agents, String marker) {
-		return bundleFiles(Bundles.bundle(agents, marker));
-	}
-
-	static List<GatewayFile> bundleFiles(ObjectNode bundle) {
-		List<GatewayFile> files = new ArrayList<>();
-		for (JsonNode file : bundle.path("files")) {
-			files.add(GatewayFile.text(file.path("path").asString(), file.path("content").asString()));
-		}
-		files.add(GatewayFile.text("openclaw.json", bundle.path("openclaw").toString()));
-		return files;
+		return Bundles.files(Bundles.bundle(agents, marker));
 	}
 
 	static Instance instance(UUID id, String token, Placement placement) {
